@@ -1,0 +1,25 @@
+// Lint rules: typescript-eslint's recommended set on src/ and test/.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "coverage/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": ["error"],
+    },
+  },
+  {
+    // only the CLI, the renderers and scripts talk to the terminal
+    files: ["src/cli/**", "src/render/**", "bench/**", "test/integration/**"],
+    rules: { "no-console": "off" },
+  },
+  {
+    files: ["bin/*", "**/*.mjs", "**/*.js"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    rules: { "no-console": "off" },
+  },
+);
