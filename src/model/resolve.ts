@@ -1,0 +1,172 @@
+/**
+ * Resolution: the written inventory → every host's vars, with precedence
+ * defaults < `all.vars` < group vars (parents before children) < host vars < `-e`,
+ * and the layer and position each value came from. Lists and maps replace, never deep-merge.
+ * Two groups that are not parent and child giving one host different values for a var, with no
+ * host var or `-e` to settle it, is an error naming both places (Ansible silently picks one).
+ * Pure.
+ */
+import { error, type Diagnostic } from "../diagnostics.js";
+import { sameValue, type Inventory } from "../inventory/load.js";
+import { positionOf, type SourceRef, type Written } from "../inventory/source.js";
+import { DEFAULTS, type HostVars } from "./schema/index.js";
+
+export type Layer = "default" | "all" | "group" | "host" | "extra";
+
+/** Where a resolved value came from. */
+export interface Origin {
+  readonly layer: Layer;
+  /** The group, for the `group` layer. */
+  readonly group?: string;
+  /** Where it was written; absent for defaults. */
+  readonly ref?: SourceRef;
+}
+
+/** A host with every var resolved. */
+export interface Host {
+  /** Inventory hostname: the node's IP in Pigsty inventories, or a name with `ansible_host`. */
+  readonly name: string;
+  /** Order of first appearance in the inventory. */
+  readonly index: number;
+  /** Every group the host belongs to (with ancestors), in precedence order: `all` first. */
+  readonly groups: readonly string[];
+  /** Every known parameter (defaults filled in) plus the unknown keys as written. */
+  readonly vars: Readonly<HostVars> & Readonly<Record<string, unknown>>;
+  /** Origins of written values; a var absent here has its default. */
+  readonly origins: ReadonlyMap<string, Origin>;
+  /** The first place the host is listed. */
+  readonly ref: SourceRef;
+}
+
+export function originOf(host: Host, name: string): Origin {
+  return host.origins.get(name) ?? { layer: "default" };
+}
+
+/** Position of a var of a host: where it was written, else where the host is listed. */
+export function varPosition(host: Host, name: string, path: readonly PropertyKey[] = []) {
+  const o = host.origins.get(name);
+  return o?.ref ? positionOf(o.ref, path) : positionOf(host.ref);
+}
+
+interface GroupInfo {
+  readonly depth: number;
+  readonly ancestors: ReadonlySet<string>;
+}
+
+function groupInfo(inv: Inventory): Map<string, GroupInfo> {
+  const info = new Map<string, GroupInfo>();
+  const visit = (name: string, stack: Set<string>): GroupInfo => {
+    const known = info.get(name);
+    if (known) return known;
+    const g = inv.groups.get(name)!;
+    const ancestors = new Set<string>();
+    let depth = 0;
+    for (const p of g.parents) {
+      if (stack.has(p)) continue; // cycles are reported by the rules; don't recurse forever
+      const pi = visit(p, new Set([...stack, name]));
+      ancestors.add(p);
+      for (const a of pi.ancestors) ancestors.add(a);
+      depth = Math.max(depth, pi.depth + 1);
+    }
+    const r = { depth, ancestors };
+    info.set(name, r);
+    return r;
+  };
+  for (const name of inv.groups.keys()) visit(name, new Set());
+  return info;
+}
+
+interface Conflict {
+  readonly name: string;
+  readonly g1: string;
+  readonly w1: Written;
+  readonly g2: string;
+  readonly w2: Written;
+}
+
+export function resolveHosts(inv: Inventory, extra: ReadonlyMap<string, Written>): { hosts: Map<string, Host>; diagnostics: Diagnostic[] } {
+  const info = groupInfo(inv);
+  const hosts = new Map<string, Host>();
+  // hosts with the same set of groups share the group layers: compute those once
+  const layerCache = new Map<string, Layers>();
+  const unsettled = new Map<Conflict, string[]>();
+
+  for (const h of inv.hosts.values()) {
+    const all = new Set<string>(["all"]);
+    for (const g of h.groups) {
+      all.add(g);
+      for (const a of info.get(g)?.ancestors ?? []) all.add(a);
+    }
+    const groups = [...all].sort((a, b) => info.get(a)!.depth - info.get(b)!.depth || (a === b ? 0 : a < b ? -1 : 1));
+    const key = groups.join("\u0000");
+    let base = layerCache.get(key);
+    if (!base) {
+      base = groupLayers(inv, groups, info);
+      layerCache.set(key, base);
+    }
+    const vars: Record<string, unknown> = { ...base.vars };
+    const origins = new Map(base.origins);
+    for (const [k, w] of h.vars) {
+      vars[k] = w.value;
+      origins.set(k, { layer: "host", ref: w.ref });
+    }
+    for (const [k, w] of extra) {
+      vars[k] = w.value;
+      origins.set(k, { layer: "extra", ref: w.ref });
+    }
+    // a conflict between groups is settled for a host that sets the var itself (or by -e)
+    for (const c of base.conflicts) {
+      if (h.vars.has(c.name) || extra.has(c.name)) continue;
+      const list = unsettled.get(c) ?? [];
+      list.push(h.name);
+      unsettled.set(c, list);
+    }
+    hosts.set(h.name, { name: h.name, index: h.index, groups, vars: vars as Host["vars"], origins, ref: h.refs[0]! });
+  }
+  const diagnostics = [...unsettled].map(([c, names]) => conflictDiagnostic(c, names));
+  return { hosts, diagnostics };
+}
+
+interface Layers {
+  readonly vars: Record<string, unknown>;
+  readonly origins: Map<string, Origin>;
+  readonly conflicts: Conflict[];
+}
+
+function groupLayers(inv: Inventory, groups: readonly string[], info: Map<string, GroupInfo>): Layers {
+  const vars: Record<string, unknown> = { ...DEFAULTS };
+  const origins = new Map<string, Origin>();
+  const conflicts: Conflict[] = [];
+  const setter = new Map<string, string>(); // var → the group whose value is in `vars`
+  for (const gname of groups) {
+    const g = inv.groups.get(gname)!;
+    for (const [k, w] of g.vars) {
+      const prev = setter.get(k);
+      if (prev !== undefined && !info.get(gname)!.ancestors.has(prev)) {
+        const w1 = inv.groups.get(prev)!.vars.get(k)!;
+        if (!sameValue(w1.value, w.value)) conflicts.push({ name: k, g1: prev, w1, g2: gname, w2: w });
+      }
+      vars[k] = w.value;
+      setter.set(k, gname);
+      origins.set(k, gname === "all" ? { layer: "all", ref: w.ref } : { layer: "group", group: gname, ref: w.ref });
+    }
+  }
+  return { vars, origins, conflicts };
+}
+
+function conflictDiagnostic(c: Conflict, hosts: readonly string[]): Diagnostic {
+  const p1 = positionOf(c.w1.ref), p2 = positionOf(c.w2.ref);
+  const sample = hosts.slice(0, 3).join(", ") + (hosts.length > 3 ? `, … (${hosts.length} hosts)` : "");
+  return error("resolve.group-conflict", `groups \`${c.g1}\` and \`${c.g2}\` give \`${c.name}\` different values for the same host`, {
+    source: p2,
+    related: [p1],
+    address: hosts[0],
+    detail: `\`${c.g1}\` sets ${short(c.w1.value)} at ${p1.file}:${p1.line}:${p1.column}; \`${c.g2}\` sets ${short(c.w2.value)} here; hosts in both: ${sample}`,
+    hint: `set \`${c.name}\` as a host var on those hosts, make one group a child of the other, or give both the same value`,
+  });
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v) ?? "null";
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
