@@ -7,7 +7,7 @@
  */
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { Written } from "./source.js";
-import { parseYaml, PositionIndex } from "./yaml.js";
+import { parseYaml } from "./yaml.js";
 
 /** One `-e` argument; for `@file` the CLI sets `file` to the path and `text` to its content. */
 export interface ExtraVarsArg {
@@ -31,7 +31,7 @@ export function parseExtraVars(args: readonly ExtraVarsArg[]): { vars: Map<strin
 
 function parseDocumentArg(arg: ExtraVarsArg, vars: Map<string, Written>, out: Diagnostic[]): void {
   const file = arg.file ?? `<-e #${arg.index}>`;
-  const parsed = parseYaml(arg.text);
+  const parsed = parseYaml(arg.text, file);
   if ("error" in parsed) {
     out.push(error("extra-vars.syntax", parsed.error.message, {
       source: { file, line: parsed.error.line, column: parsed.error.column },
@@ -39,9 +39,8 @@ function parseDocumentArg(arg: ExtraVarsArg, vars: Map<string, Written>, out: Di
     }));
     return;
   }
-  const root = parsed.value;
+  const { value: root, index } = parsed;
   if (root === null || root === undefined) return; // an empty vars file sets nothing
-  const index = new PositionIndex(file, arg.text);
   if (typeof root !== "object" || Array.isArray(root)) {
     out.push(error("extra-vars.shape", "extra vars must be a map of variable names to values", {
       source: index.position([]),

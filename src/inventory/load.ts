@@ -6,7 +6,7 @@
  */
 import { error, type Diagnostic } from "../diagnostics.js";
 import { keyPositionOf, positionOf, type SourceRef, type Written } from "./source.js";
-import { parseYaml, PositionIndex } from "./yaml.js";
+import { parseYaml } from "./yaml.js";
 
 export interface InventorySource {
   /** Path as the user gave it: it is what diagnostics print. */
@@ -57,8 +57,6 @@ export function loadInventory(sources: readonly InventorySource[]): { inventory:
 }
 
 function loadOne(inv: Inventory, { file, text }: InventorySource, out: Diagnostic[]): void {
-  const index = new PositionIndex(file, text);
-  const at = (path: readonly PropertyKey[]): SourceRef => ({ file, path, index });
   if (text.includes("\u0000")) {
     out.push(error("inventory.binary", "the inventory is not a text file (it contains NUL bytes)", {
       source: { file, line: 1, column: 1 },
@@ -66,7 +64,7 @@ function loadOne(inv: Inventory, { file, text }: InventorySource, out: Diagnosti
     }));
     return;
   }
-  const parsed = parseYaml(text);
+  const parsed = parseYaml(text, file);
   if ("error" in parsed) {
     const e = parsed.error;
     out.push(error(e.duplicateKey ? "yaml.duplicate-key" : "yaml.syntax", e.message, {
@@ -77,7 +75,8 @@ function loadOne(inv: Inventory, { file, text }: InventorySource, out: Diagnosti
     }));
     return;
   }
-  const root = parsed.value;
+  const { value: root, index } = parsed;
+  const at = (path: readonly PropertyKey[]): SourceRef => ({ file, path, index });
   if (root === null || root === undefined || root === "") {
     out.push(error("inventory.empty", "the inventory is empty", {
       source: { file, line: 1, column: 1 },

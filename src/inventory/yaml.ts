@@ -6,7 +6,6 @@
  * from the `yaml` package, lazily, only when a diagnostic is shown. Pure.
  */
 import jsyaml from "js-yaml";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
 import type { SourcePos } from "../diagnostics.js";
 
 const int11 = new jsyaml.Type("tag:yaml.org,2002:int", {
@@ -73,10 +72,15 @@ export interface YamlError {
   readonly column: number;
 }
 
-/** Parse one YAML document; a syntax error comes back with its 1-based position. */
-export function parseYaml(text: string): { value: unknown } | { error: YamlError } {
+/**
+ * Parse one YAML document. Returns the value and a {@link PositionIndex} of it, or a syntax error
+ * with its 1-based position.
+ */
+export function parseYaml(text: string, file = "<input>"): { value: unknown; index: PositionIndex } | { error: YamlError } {
+  const recorder = new PositionRecorder();
   try {
-    return { value: jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false }) };
+    const value = jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false, listener: recorder.listener });
+    return { value, index: new PositionIndex(file, text, value, recorder.containers) };
   } catch (e) {
     if (!(e instanceof jsyaml.YAMLException)) throw e;
     const mark = (e as { mark?: { line: number; column: number } }).mark;
@@ -85,44 +89,102 @@ export function parseYaml(text: string): { value: unknown } | { error: YamlError
   }
 }
 
+/** Offsets of a container's children: for a map, of each key and its value; for a list, of each item. */
+type ContainerOffsets = Map<string, readonly [key: number, value: number]> | number[];
+
+interface Frame {
+  readonly start: number;
+  readonly children: { start: number; result: unknown }[];
+}
+
+/**
+ * Collects, from js-yaml's open/close events, where each map key, map value and list item starts.
+ * Keyed by the constructed objects themselves (a WeakMap), so no paths are built while parsing.
+ */
+class PositionRecorder {
+  readonly containers = new WeakMap<object, ContainerOffsets>();
+  private readonly stack: Frame[] = [];
+
+  readonly listener = (event: "open" | "close", state: { position: number; kind: string | null; result: unknown }): void => {
+    if (event === "open") {
+      this.stack.push({ start: state.position, children: [] });
+      return;
+    }
+    const frame = this.stack.pop()!;
+    const result = state.result;
+    if (result !== null && typeof result === "object" && !this.containers.has(result)) {
+      const kids = frame.children;
+      if (state.kind === "sequence") this.containers.set(result, kids.map((k) => k.start));
+      else if (state.kind === "mapping") {
+        const keys = new Map<string, readonly [number, number]>();
+        // children alternate: key, value, key, value…
+        for (let i = 0; i + 1 < kids.length; i += 2) keys.set(String(kids[i]!.result), [kids[i]!.start, kids[i + 1]!.start]);
+        this.containers.set(result, keys);
+      }
+    }
+    this.stack[this.stack.length - 1]?.children.push({ start: frame.start, result });
+  };
+}
+
 /**
  * Positions of a file's values and keys by path from the document root (`["all", "vars",
- * "pg_port"]`). Built on first use with the `yaml` package's node tree; a path that does not exist
- * (inside a merged map, say) resolves to its closest existing ancestor.
+ * "pg_port"]`). A path that does not exist (inside a merged map, say) resolves to its closest
+ * existing ancestor.
  */
 export class PositionIndex {
-  private doc?: { contents: Node | null; lc: LineCounter };
+  private lineStarts?: number[];
 
-  constructor(readonly file: string, private readonly text: string) {}
-
-  private tree() {
-    if (!this.doc) {
-      const lc = new LineCounter();
-      const d = parseDocument(this.text, { lineCounter: lc, version: "1.1", merge: true, uniqueKeys: false });
-      this.doc = { contents: d.contents as Node | null, lc };
-    }
-    return this.doc;
-  }
+  constructor(
+    readonly file: string,
+    private readonly text: string,
+    private readonly root: unknown,
+    private readonly containers: WeakMap<object, ContainerOffsets>,
+  ) {}
 
   /** Position of the value at `path`; with `key`, of the key that names it (when it has one). */
   position(path: readonly PropertyKey[], key = false): SourcePos {
-    const { contents, lc } = this.tree();
-    let node: Node | null | undefined = contents;
-    let keyNode: Node | null | undefined;
+    let value: unknown = this.root;
+    let offset = 0;
+    let keyOffset: number | undefined;
     for (const step of path) {
-      if (isMap(node)) {
-        const pair: Pair | undefined = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(step));
-        if (!pair) break;
-        keyNode = pair.key as Node;
-        node = (pair.value as Node | null) ?? keyNode; // `key:` with no value: point at the key
-      } else if (isSeq(node) && typeof step === "number" && node.items[step]) {
-        node = node.items[step] as Node;
-        keyNode = undefined;
-      } else break;
+      const c = value !== null && typeof value === "object" ? this.containers.get(value) : undefined;
+      if (!c) break;
+      if (Array.isArray(c)) {
+        const at = typeof step === "number" ? c[step] : undefined;
+        if (at === undefined) break;
+        offset = at;
+        keyOffset = undefined;
+      } else {
+        const at = c.get(String(step));
+        if (!at) break;
+        [keyOffset, offset] = at;
+      }
+      value = (value as Record<PropertyKey, unknown>)[step];
     }
-    const target = key && keyNode ? keyNode : node;
-    if (!target?.range) return { file: this.file, line: 1, column: 1 };
-    const { line, col } = lc.linePos(target.range[0]);
-    return { file: this.file, line, column: col };
+    return this.toPos(key && keyOffset !== undefined ? keyOffset : offset);
+  }
+
+  private toPos(rawOffset: number): SourcePos {
+    // js-yaml reports where it started looking for a node: skip blanks and comments before it
+    const t = this.text;
+    let o = rawOffset;
+    for (;;) {
+      const ch = t.charCodeAt(o);
+      if (ch === 32 || ch === 9 || ch === 10 || ch === 13) o++;
+      else if (ch === 35 && (o === 0 || /\s/.test(t[o - 1]!))) while (o < t.length && t.charCodeAt(o) !== 10) o++;
+      else break;
+    }
+    if (o >= t.length) o = rawOffset;
+    if (!this.lineStarts) {
+      this.lineStarts = [0];
+      for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    }
+    let lo = 0, hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid]! <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file: this.file, line: lo + 1, column: o - this.lineStarts[lo]! + 1 };
   }
 }

@@ -4,9 +4,7 @@
  * never from the `-l` limit. Pure; tolerant of invalid input (rules report the problems).
  */
 import type { Host } from "./resolve.js";
-
-export type PgRole = "primary" | "replica" | "offline" | "standby" | "delayed";
-export const PG_ROLES: readonly PgRole[] = ["primary", "replica", "offline", "standby", "delayed"];
+import { PG_ROLES, type PgRole } from "./schema/index.js";
 
 export interface Instance {
   readonly host: Host;
@@ -64,7 +62,7 @@ export function deriveIdentity(hosts: ReadonlyMap<string, Host>): Identity {
     }
     if (typeof v.pg_cluster !== "string") continue;
     const seq = typeof v.pg_seq === "number" && Number.isInteger(v.pg_seq) ? v.pg_seq : Number.NaN;
-    const role = PG_ROLES.includes(v.pg_role as PgRole) ? (v.pg_role as PgRole) : undefined;
+    const role = (PG_ROLES as readonly string[]).includes(v.pg_role as string) ? (v.pg_role as PgRole) : undefined;
     const inst: Instance = { host: h, cluster: v.pg_cluster, seq, role, name: `${v.pg_cluster}-${Number.isNaN(seq) ? "?" : seq}`, address: hostAddress(h) };
     instances.set(h.name, inst);
     const list = byCluster.get(inst.cluster) ?? [];

@@ -11,6 +11,12 @@ import { sameValue, type Inventory } from "../inventory/load.js";
 import { positionOf, type SourceRef, type Written } from "../inventory/source.js";
 import { DEFAULTS, type HostVars } from "./schema/index.js";
 
+/**
+ * The bottom prototype of every host's vars. A plain (unfrozen) copy: assigning over a frozen
+ * prototype's property would throw. The default values themselves stay deep-frozen.
+ */
+const DEFAULT_LAYER: Record<string, unknown> = { ...DEFAULTS };
+
 export type Layer = "default" | "all" | "group" | "host" | "extra";
 
 /** Where a resolved value came from. */
@@ -30,12 +36,23 @@ export interface Host {
   readonly index: number;
   /** Every group the host belongs to (with ancestors), in precedence order: `all` first. */
   readonly groups: readonly string[];
-  /** Every known parameter (defaults filled in) plus the unknown keys as written. */
+  /**
+   * Every known parameter (defaults filled in) plus the unknown keys as written. Layered through
+   * prototypes (host → its group layers → defaults), so 3,000 hosts share their groups' values
+   * instead of copying them: read with `vars.x` or `for…in`, flatten with {@link allVars}.
+   */
   readonly vars: Readonly<HostVars> & Readonly<Record<string, unknown>>;
   /** Origins of written values; a var absent here has its default. */
   readonly origins: ReadonlyMap<string, Origin>;
   /** The first place the host is listed. */
   readonly ref: SourceRef;
+}
+
+/** A plain object with every var of the host (own copy, for output and JMESPath). */
+export function allVars(host: Host): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in host.vars) out[k] = (host.vars as Record<string, unknown>)[k];
+  return out;
 }
 
 export function originOf(host: Host, name: string): Origin {
@@ -104,7 +121,7 @@ export function resolveHosts(inv: Inventory, extra: ReadonlyMap<string, Written>
       base = groupLayers(inv, groups, info);
       layerCache.set(key, base);
     }
-    const vars: Record<string, unknown> = { ...base.vars };
+    const vars: Record<string, unknown> = Object.create(base.vars);
     const origins = new Map(base.origins);
     for (const [k, w] of h.vars) {
       vars[k] = w.value;
@@ -134,7 +151,7 @@ interface Layers {
 }
 
 function groupLayers(inv: Inventory, groups: readonly string[], info: Map<string, GroupInfo>): Layers {
-  const vars: Record<string, unknown> = { ...DEFAULTS };
+  const vars: Record<string, unknown> = Object.create(DEFAULT_LAYER);
   const origins = new Map<string, Origin>();
   const conflicts: Conflict[] = [];
   const setter = new Map<string, string>(); // var → the group whose value is in `vars`

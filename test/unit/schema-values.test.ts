@@ -277,7 +277,6 @@ describe("wrong values fail at the expected path", () => {
     ["pg_services", "[{ name: s, port: 5440, dest: pgpool }]", [0, "dest"], "invalid_union"],
     ["pg_services", "[{ name: s, port: 5440, balance: fastest }]", [0, "balance"], "invalid_value"],
     ["pg_hba_rules", "[{ addr: intra, role: master }]", [0, "role"], "invalid_value"],
-    ["pg_hba_rules", "[{ title: nothing }]", [0], "custom"],
     ["pg_hba_rules", "[{ addr: intra, rules: host all all 0.0.0.0/0 trust }]", [0, "rules"], "invalid_type"],
     ["pgbackrest_repo", "minio: { type: s4 }", ["minio", "type"], "invalid_value"],
     ["pgbackrest_repo", "minio: { storage_port: '9000' }", ["minio", "storage_port"], "invalid_type"],

@@ -5,11 +5,8 @@
  */
 import { error, type Diagnostic } from "../../diagnostics.js";
 import { ipVersion, isAddressOrCidr } from "../net.js";
+import { HBA_ADDR_ALIASES, HBA_AUTH_ALIASES, HBA_ROLES, HBA_SSL_AUTHS } from "../schema/index.js";
 import { asList, asRecord, distinctValues, pgHosts, type Rule, type Visit } from "./rule.js";
-
-export const HBA_ADDRESS_ALIASES = ["local", "localhost", "admin", "infra", "cluster", "intra", "intranet", "world", "all"] as const;
-export const HBA_AUTH_ALIASES = ["pwd", "ssl", "sha", "scram-sha-256", "ssl-sha", "md5", "ssl-md5", "cert", "deny", "reject", "trust", "ident", "os", "peer"] as const;
-export const HBA_ROLES = ["default", "common", "primary", "replica", "offline", "standby", "delayed"] as const;
 
 const LISTS = [
   ["pg_default_hba_rules", "postgres"],
@@ -55,10 +52,10 @@ function checkRule(r: Record<string, unknown>, i: number, target: "postgres" | "
     }));
     return;
   }
-  const isAlias = typeof addr === "string" && (HBA_ADDRESS_ALIASES as readonly string[]).includes(addr);
+  const isAlias = typeof addr === "string" && (HBA_ADDR_ALIASES as readonly string[]).includes(addr);
   if (typeof addr === "string" && !isAlias && !isAddressOrCidr(addr)) {
     out.push(error("rule.hba", `${label}: \`${addr}\` is not an address alias, an IP address or a CIDR`, {
-      source: at([i, "addr"]), hint: `use one of ${HBA_ADDRESS_ALIASES.join(", ")}, or an address such as 10.0.0.0/8, 10.10.10.10 or fd00::/8`,
+      source: at([i, "addr"]), hint: `use one of ${HBA_ADDR_ALIASES.join(", ")}, or an address such as 10.0.0.0/8, 10.10.10.10 or fd00::/8`,
     }));
   }
   if (addr === "admin" && typeof visit.host.vars.admin_ip !== "string") {
@@ -78,7 +75,7 @@ function checkRule(r: Record<string, unknown>, i: number, target: "postgres" | "
       source: at([i, "auth"]), hint: "use `addr: local` with peer, or a password method (pwd) for network addresses",
     }));
   }
-  if (local && ["ssl", "ssl-md5", "ssl-sha", "cert"].includes(String(auth))) {
+  if (local && (HBA_SSL_AUTHS as readonly string[]).includes(String(auth))) {
     out.push(error("rule.hba", `${label}: \`auth: ${String(auth)}\` needs SSL, which unix-socket connections do not have`, {
       source: at([i, "auth"]), hint: "use pwd or peer for `addr: local`",
     }));

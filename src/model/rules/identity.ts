@@ -18,16 +18,15 @@ export const clusterName: Rule = {
     const out: Diagnostic[] = [];
     for (const c of model.clusters.values()) {
       const host = c.members[0]!.host;
-      const source = varPosition(host, "pg_cluster");
       if (!CLUSTER_NAME.test(c.name) || c.name.length > 63) {
         out.push(error("rule.cluster-name", `cluster name \`${c.name}\` is not valid`, {
-          source,
+          source: varPosition(host, "pg_cluster"),
           detail: "the name becomes an etcd namespace, a systemd-safe file name and part of every instance and service name",
           hint: "use lower-case letters, digits and `-`, starting with a letter, at most 63 characters (e.g. `pg-test`)",
         }));
       } else if (c.name === "root") {
         out.push(error("rule.cluster-name", "cluster name `root` is reserved", {
-          source,
+          source: varPosition(host, "pg_cluster"),
           detail: "`root` is the etcd superuser, whose password would be reset for the cluster",
           hint: "choose another name, e.g. `pg-root`",
         }));
@@ -79,6 +78,7 @@ export const onePrimary: Rule = {
     const out: Diagnostic[] = [];
     for (const c of model.clusters.values()) {
       const primaries = c.members.filter((m) => m.role === "primary");
+      if (primaries.length === 1) continue;
       const roles = c.members.map((m) => `${m.host.name} (seq ${Number.isNaN(m.seq) ? "?" : m.seq}, ${m.role ?? "no role"})`).join(", ");
       if (primaries.length === 0 && c.members.every((m) => m.role !== undefined)) {
         out.push(error("rule.one-primary", `cluster \`${c.name}\` has no primary`, {

@@ -16,7 +16,8 @@ const compileJmespath = (jmespath as unknown as { compile(expression: string): u
 interface Placed {
   readonly cluster: string;
   readonly service: string;
-  readonly pos: SourcePos;
+  /** Position of the port, computed only when a conflict is reported. */
+  readonly pos: () => SourcePos;
 }
 
 export const services: Rule = {
@@ -39,16 +40,15 @@ export const services: Rule = {
         }
         nodes = [...hostsOfGroup(model.inventory, provider)];
       }
-      const names = new Map<string, SourcePos>();
+      const names = new Map<string, number>();
       for (const list of ["pg_default_services", "pg_services"]) {
         asList(host.vars[list]).forEach((s, i) => {
           const svc = asRecord(s);
-          const pos = varPosition(host, list, [i]);
           const name = typeof svc.name === "string" ? svc.name : `#${i}`;
           if (names.has(name)) {
-            out.push(error("rule.service", `service \`${c.name}-${name}\` is defined twice`, { source: pos, related: [names.get(name)!], hint: "service names are unique in a cluster (pg_default_services + pg_services)" }));
+            out.push(error("rule.service", `service \`${c.name}-${name}\` is defined twice`, { source: varPosition(host, list, [i]), hint: "service names are unique in a cluster (pg_default_services + pg_services)" }));
           }
-          names.set(name, pos);
+          names.set(name, i);
           for (const key of ["selector", "backup"]) {
             const expr = svc[key];
             if (typeof expr !== "string" || compiled.has(expr)) continue;
@@ -68,12 +68,12 @@ export const services: Rule = {
             const other = byNodePort.get(key);
             if (other && !(other.cluster === c.name && other.service === name)) {
               out.push(error("rule.service", `port ${svc.port} of service \`${c.name}-${name}\` is already used on \`${node}\` by \`${other.cluster}-${other.service}\``, {
-                source: varPosition(host, list, [i, "port"]), related: [other.pos], address: node,
+                source: varPosition(host, list, [i, "port"]), related: [other.pos()], address: node,
                 hint: "give each service a port of its own on every HAProxy node that serves it",
               }));
               break;
             }
-            byNodePort.set(key, { cluster: c.name, service: name, pos: varPosition(host, list, [i, "port"]) });
+            byNodePort.set(key, { cluster: c.name, service: name, pos: () => varPosition(host, list, [i, "port"]) });
           }
         });
       }

@@ -57,7 +57,7 @@ export const hbaRuleSchema = z
     ),
     addr: field(
       z.string(),
-      "Alias form: source address: local, localhost, admin, infra, cluster, intra (intranet), world (all), or an IPv4 CIDR such as 10.0.0.0/8.",
+      "Alias form: source address: local, localhost, admin, infra, cluster, intra (intranet), world (all), or an IPv4/IPv6 address or CIDR such as 10.0.0.0/8 or fd00::/8 (a bare address means that one host).",
     ),
     auth: field(
       z.string(),
@@ -68,17 +68,6 @@ export const hbaRuleSchema = z
       "Alias form: user or group: all (default), ${dbsu}, ${repl}, ${monitor}, ${admin}, a name, or +group (e.g. +dbrole_readonly).",
     ),
     db: field(z.string(), "Alias form: database: all (default), replication (not for pgbouncer), or a database name."),
-  })
-  .superRefine((rule, ctx) => {
-    // Pigsty aborts rendering a rule with neither form; reporting it here points at the item.
-    const hasRaw = Array.isArray(rule.rules) && rule.rules.length > 0;
-    if (!hasRaw && !rule.addr) {
-      ctx.addIssue({
-        code: "custom",
-        input: rule,
-        message: "an HBA rule needs either a non-empty `rules` list (raw form) or `addr` (alias form)",
-      });
-    }
   })
   .meta({ title: "hba", description: "An HBA rule: raw form {title, role, order, rules} or alias form {title, role, order, addr, auth, user, db}." });
 
