@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     files: ["bin/*", "**/*.mjs", "**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", performance: "readonly" } },
     rules: { "no-console": "off" },
   },
 );

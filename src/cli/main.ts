@@ -1,0 +1,94 @@
+/**
+ * pgsty's command line: argv → command → exit code. The only place that calls process.exit
+ * (through process.exitCode); every other module returns data. Unexpected exceptions become one
+ * line on stderr (the stack only with PGSTY_DEBUG=1), never a raw stack trace.
+ */
+import { writeFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { processOutput, type Output } from "./output.js";
+
+// Commands are imported when run: `validate` should not pay for loading the docs generator.
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function frontOptions(cmd: Command, limit = true): Command {
+  cmd
+    .option("-i, --inventory <file>", "inventory file (repeatable; default: $PGSTY_INVENTORY, ./pigsty.yml, conf/pgsql.yml)", collect, [])
+    .option("-e, --extra-vars <vars>", "extra vars: key=value, JSON/YAML map, or @file.yml (repeatable; highest precedence)", collect, []);
+  if (limit) cmd.option("-l, --limit <pattern>", "host pattern: group, host, a,b, a:b, !x, &y, pg-*");
+  return cmd;
+}
+
+export function buildProgram(out: Output, setExit: (code: number) => void): Command {
+  const program = new Command("pgsty")
+    .description("Declarative PostgreSQL clusters: validate, plan and apply an Ansible-shaped inventory")
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => out.stdout(s.trimEnd()), writeErr: (s) => out.stderr(s.trimEnd()) });
+
+  frontOptions(program.command("validate").description("check the inventory; exit 0 valid, 1 invalid"))
+    .option("--json", "machine-readable result", false)
+    .action(async (o) => {
+      const { validateCommand } = await import("./validate.js");
+      setExit(validateCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, json: o.json }, out));
+    });
+
+  frontOptions(program.command("inventory").description("show the resolved inventory (secrets masked)"))
+    .addOption(new Option("--list", "all groups and hosts, as ansible-inventory --list").conflicts(["host", "explain"]))
+    .option("--host <host>", "one host's vars")
+    .option("--explain <host_and_var...>", "HOST VAR: the value, the layer that set it, and where")
+    .option("--defaults", "include every parameter's default value", false)
+    .action(async (o) => {
+      if (!o.list && o.host === undefined && !o.explain) {
+        out.stderr("error: give --list, --host HOST or --explain HOST VAR");
+        return setExit(1);
+      }
+      if (o.explain && o.explain.length !== 2) {
+        out.stderr("error: --explain takes a host and a variable name: --explain 10.10.10.11 pg_version");
+        return setExit(1);
+      }
+      const { inventoryCommand } = await import("./inventory.js");
+      setExit(inventoryCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, list: Boolean(o.list), host: o.host, explain: o.explain, defaults: o.defaults }, out));
+    });
+
+  program.command("schema").description("JSON Schema of the inventory, for editors (yaml-language-server)")
+    .action(async () => {
+      const { inventoryJsonSchema } = await import("../model/schema/json-schema.js");
+      out.stdout(JSON.stringify(inventoryJsonSchema(), null, 2));
+      setExit(0);
+    });
+
+  program.command("docs").description("write the parameter reference (Markdown) generated from the schema")
+    .option("--out <file>", "write to this file instead of stdout")
+    .action(async (o) => {
+      const { renderParameterDocs } = await import("../model/schema/docs.js");
+      const md = renderParameterDocs();
+      if (o.out) writeFileSync(o.out, md);
+      else out.stdout(md);
+      setExit(0);
+    });
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram(processOutput, (c) => (code = c));
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (e) {
+    const ce = e as { code?: string; exitCode?: number };
+    if (typeof ce.code === "string" && ce.code.startsWith("commander.")) {
+      return ce.code === "commander.helpDisplayed" || ce.code === "commander.version" ? 0 : 1;
+    }
+    process.stderr.write(`pgsty: internal error: ${(e as Error).message}\n`);
+    if (process.env.PGSTY_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    else process.stderr.write("(run with PGSTY_DEBUG=1 for details, and please report it)\n");
+    return 1;
+  }
+  return code;
+}
+
+// run when executed (bin/pgsty imports this module), not when imported by tests
+if (process.argv[1] && /(bin\/pgsty|cli\/main\.[jt]s)$/.test(process.argv[1])) {
+  process.exitCode = await main(process.argv.slice(2));
+}

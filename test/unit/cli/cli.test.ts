@@ -1,0 +1,124 @@
+// The commands end to end, in process: argv → output and exit code.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildProgram } from "../../../src/cli/main.js";
+import { PG_TEST } from "../helpers.js";
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "", stderr = "", code = -1;
+  const program = buildProgram({ stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), color: false }, (c) => (code = c));
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch {
+    code = code === -1 ? 1 : code;
+  }
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "pgsty-cli-"));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const good = file("good.yml", PG_TEST.replace("admin_ip: 10.10.10.10", "admin_ip: 10.10.10.10\n    pg_admin_password: S3cret.Admin\n    pg_users: [{ name: dbuser_app, password: App.Secret.Pw }]"));
+const bad = file("bad.yml", PG_TEST.replace("pg_seq: 2", "pg_seq: -2").replace("pg_cluster: pg-test", "pg_cluster: pg-test\n        pg_port: 99999"));
+
+describe("pgsty validate", () => {
+  it("exits 0 on a valid inventory", async () => {
+    const r = await run("validate", "-i", good);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("valid (3 hosts, 1 cluster;");
+  });
+
+  it("exits 1 and prints FILE:LINE:COL: error: … with a hint", async () => {
+    const r = await run("validate", "-i", bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:8:\\d+: error: \`pg_seq\``, "m"));
+    expect(r.stderr).toMatch(/:12:18: error: `pg_port`/);
+    expect(r.stderr).toContain("hint:");
+    expect(r.stderr).toContain("invalid");
+  });
+
+  it("--json gives machine-readable diagnostics with positions", async () => {
+    const r = await run("validate", "-i", bad, "--json");
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ format_version: "1", valid: false, hosts: 3, clusters: 1 });
+    expect(j.diagnostics.filter((d: { severity: string }) => d.severity === "error").map((d: { source: { line: number } }) => d.source.line)).toEqual([8, 12]);
+  });
+
+  it.each([
+    ["a missing file", () => join(dir, "nope.yml"), "does not exist"],
+    ["a directory", () => dir, "is a directory"],
+    ["binary garbage", () => file("bin.yml", "\u0000\u0001\u0002garbage"), "not a text file"],
+    ["an empty file", () => file("empty.yml", ""), "is empty"],
+    ["malformed YAML", () => file("broken.yml", "all:\n  vars: { a: 1\n"), "error:"],
+  ])("reports %s without a stack trace", async (_n, path, text) => {
+    const r = await run("validate", "-i", path());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(text);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("-e overrides and is validated too", async () => {
+    expect((await run("validate", "-i", good, "-e", "pg_port=70000")).code).toBe(1);
+    expect((await run("validate", "-i", good, "-e", "pg_port=5433")).code).toBe(0);
+  });
+});
+
+describe("pgsty inventory", () => {
+  it("--list has the shape of ansible-inventory --list and masks secrets", async () => {
+    const r = await run("inventory", "--list", "-i", good);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.all).toEqual({ children: ["pg-test"] });
+    expect(j["pg-test"]).toEqual({ hosts: ["10.10.10.11", "10.10.10.12", "10.10.10.13"] });
+    expect(j._meta.hostvars["10.10.10.12"]).toMatchObject({ pg_cluster: "pg-test", pg_seq: 2, pg_role: "replica" });
+    expect(j._meta.hostvars["10.10.10.12"].pg_version).toBeUndefined();
+    expect(r.stdout).not.toContain("S3cret.Admin");
+    expect(r.stdout).not.toContain("App.Secret.Pw");
+    expect(j._meta.hostvars["10.10.10.11"].pg_admin_password).toBe("(sensitive)");
+    expect(j._meta.hostvars["10.10.10.11"].pg_users[0]).toEqual({ name: "dbuser_app", password: "(sensitive)" });
+  });
+
+  it("--list -l limits the hosts; --defaults adds every parameter", async () => {
+    const r = JSON.parse((await run("inventory", "--list", "-i", good, "-l", "10.10.10.13", "--defaults")).stdout);
+    expect(Object.keys(r._meta.hostvars)).toEqual(["10.10.10.13"]);
+    expect(r._meta.hostvars["10.10.10.13"].pg_version).toBe(18);
+    expect(r._meta.hostvars["10.10.10.13"].pg_replication_password).toBe("(sensitive)");
+  });
+
+  it("--host prints one host", async () => {
+    const r = await run("inventory", "--host", "10.10.10.11", "-i", good);
+    expect(JSON.parse(r.stdout)).toMatchObject({ pg_seq: 1, pg_role: "primary" });
+    expect((await run("inventory", "--host", "10.9.9.9", "-i", good)).code).toBe(1);
+  });
+
+  it("--explain names the winning layer and every layer it overrode", async () => {
+    const r = await run("inventory", "--explain", "10.10.10.11", "pg_port", "-i", good, "-e", "pg_port=6000");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toBe("pg_port on 10.10.10.11 = 6000");
+    expect(lines[1]).toMatch(/^ {2}default +\(documented default\) +5432$/);
+    expect(lines[2]).toMatch(/^ {2}-e +<-e #1>:1:1 +6000 +← wins$/);
+  });
+
+  it("--explain masks secrets", async () => {
+    const r = await run("inventory", "--explain", "10.10.10.11", "pg_admin_password", "-i", good);
+    expect(r.stdout).not.toContain("S3cret.Admin");
+    expect(r.stdout).toContain("(sensitive)");
+  });
+});
+
+describe("pgsty schema", () => {
+  it("prints a JSON Schema for editors", async () => {
+    const r = await run("schema");
+    const j = JSON.parse(r.stdout);
+    expect(j.$schema).toContain("json-schema.org");
+    expect(JSON.stringify(j)).toContain("pg_users");
+  });
+});
