@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/**
+ * Front-end speed and memory: generates the 1,000-cluster / 3,000-host inventory and times
+ * `pgsty validate` and `pgsty inventory --list` on it, whole process (node start included).
+ * Targets (issue #2): validate < 0.5 s and < 300 MB. Run after `npm ci` (needs dist/).
+ *   node bench/validate.mjs [--clusters 1000] [--runs 5]
+ */
+import { execFileSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { measure } from "./measure.mjs";
+
+const { values } = parseArgs({ options: { clusters: { type: "string", default: "1000" }, runs: { type: "string", default: "5" } } });
+const file = `/tmp/pgsty-bench-inv-${values.clusters}.yml`;
+console.log(execFileSync("node", ["bench/gen-inventory.mjs", "--clusters", values.clusters, "--out", file], { encoding: "utf8" }).trim());
+const runs = Number(values.runs);
+measure("node startup (node -e 0)", ["node", "-e", "0"], { runs });
+measure("pgsty validate", ["node", "bin/pgsty", "validate", "-i", file], { runs });
+measure("pgsty inventory --list", ["node", "bin/pgsty", "inventory", "--list", "-i", file], { runs });
+measure("pgsty inventory --list --defaults", ["node", "bin/pgsty", "inventory", "--list", "--defaults", "-i", file], { runs });
