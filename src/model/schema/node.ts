@@ -58,8 +58,20 @@ export const NODE_TUNE_PARAMS = {
     "C",
     "oltp",
   ),
+  node_cpu: noDefault(
+    z.int().positive().describe("CPU count of the node for tuning (max_worker_processes, parallel workers). Read from the node in a live plan; set it to plan offline for a given size (offline default: 4)."),
+    "I",
+  ),
+  node_mem_mb: noDefault(
+    z.int().positive().describe("Memory of the node in MiB for tuning (shared_buffers, work_mem). Read from the node in a live plan; set it to plan offline for a given size (offline default: 8192)."),
+    "I",
+  ),
+  node_fs_bytes: noDefault(
+    z.int().positive().describe("Size in bytes of the filesystem holding pg_fs_main, for WAL and temp-file limits. Read from the node in a live plan; set it to plan offline for a given size (offline default: 100 GiB)."),
+    "I",
+  ),
 } as const;
-export const NODE_TUNE = defineGroup("NODE_TUNE", "Node tuning profile.", NODE_TUNE_PARAMS);
+export const NODE_TUNE = defineGroup("NODE_TUNE", "Node tuning profile, and the node's size as pgsty tunes for it.", NODE_TUNE_PARAMS);
 
 export const NODE_SEC_PARAMS = {
   node_firewall_intranet: withDefault(
