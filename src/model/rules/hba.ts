@@ -70,9 +70,16 @@ function checkRule(r: Record<string, unknown>, i: number, target: "postgres" | "
     }));
   }
   const local = addr === "local";
-  if (!local && (auth === "peer" || ((auth === "ident" || auth === "os") && target === "pgbouncer"))) {
+  // ident over TCP asks an ident server on the client, which almost never runs: connections are
+  // rejected instead of falling through, so pgsty allows peer/ident/os on unix sockets only
+  if (!local && addr !== "localhost" && (auth === "peer" || auth === "ident" || auth === "os")) {
     out.push(error("rule.hba", `${label}: \`auth: ${auth}\` works only for local (unix socket) connections`, {
-      source: at([i, "auth"]), hint: "use `addr: local` with peer, or a password method (pwd) for network addresses",
+      source: at([i, "auth"]), hint: "use `addr: local` with peer/ident, or a password method (pwd) for network addresses",
+    }));
+  }
+  if (target === "pgbouncer" && typeof r.user === "string" && r.user.startsWith("+")) {
+    out.push(error("rule.hba", `${label}: pgbouncer does not understand group users (\`${r.user}\`)`, {
+      source: at([i, "user"]), hint: "name the users, or use `all` in pgb_hba_rules; `+group` works in pg_hba_rules only",
     }));
   }
   if (local && (HBA_SSL_AUTHS as readonly string[]).includes(String(auth))) {
