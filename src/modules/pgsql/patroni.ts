@@ -1,0 +1,209 @@
+/**
+ * Patroni's configuration file of a PostgreSQL instance, `/etc/patroni/patroni.yml`. Debian's
+ * packaged patroni.service reads /etc/patroni/config.yml and its init script postgres.yml: the
+ * service step links both names to this file. Layout follows
+ * Pigsty (reference §5.1) with pgsty's decisions: plain-HTTP etcd v3 and REST API (no CA yet),
+ * tuned parameters both in `bootstrap.dcs` and in the local `postgresql.parameters`, a
+ * `replicatefrom` tag only on cascading replicas (as a member name), no literal `${vip}`.
+ * Rendered with the `yaml` package in YAML 1.1 style, because Patroni reads it with PyYAML
+ * (`off`, `on`, `0640` must stay strings). Pure; must not import I/O.
+ */
+import { Document } from "yaml";
+import { hostAddress } from "../../model/identity.js";
+import type { HostContext } from "../context.js";
+import type { RenderedFile } from "../types.js";
+import { DCS_ONLY_PARAMETERS, haTimings, patroniDynamicConfig, sortedRecord } from "./patroni-dcs.js";
+import { tuningTemplate, type ParamValue } from "./tuning.js";
+
+export { restartParameters } from "./restart-params.js";
+export { DCS_ONLY_PARAMETERS, haTimings, patroniDynamicConfig, type PatroniDynamicConfig } from "./patroni-dcs.js";
+
+export const PATRONI_CONFIG_PATH = "/etc/patroni/patroni.yml";
+
+/**
+ * PostgreSQL's binary directory: `pg_bin_dir` when the inventory sets it; otherwise the
+ * versioned directory of the platform's packages (Debian /usr/lib/postgresql/<v>/bin, EL
+ * /usr/pgsql-<v>/bin) for vanilla PostgreSQL and Citus, so no /usr/pgsql link is needed.
+ * Other kernels keep `pg_bin_dir` (default /usr/pgsql/bin, linked at install).
+ */
+export function pgBinDir(ctx: HostContext): string {
+  const v = ctx.vars;
+  const origin = ctx.host.origins.get("pg_bin_dir");
+  if (origin && origin.layer !== "default") return v.pg_bin_dir;
+  if (v.pg_mode !== "pgsql" && v.pg_mode !== "citus") return v.pg_bin_dir;
+  return ctx.platform.family === "debian" ? `/usr/lib/postgresql/${v.pg_version}/bin` : `/usr/pgsql-${v.pg_version}/bin`;
+}
+
+/** The VIP's address when `pg_vip_enabled` and `pg_vip_address` is `<ipv4>/<mask>` off loopback. */
+export function vipAddress(ctx: HostContext): string | undefined {
+  const v = ctx.vars;
+  if (!v.pg_vip_enabled) return undefined;
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/\d{1,2}$/.exec(v.pg_vip_address.trim());
+  return m?.[1] && !m[1].startsWith("127.") ? m[1] : undefined;
+}
+
+/**
+ * `pg_listen` as a list of addresses: `${ip}` → the node's IP, `${lo}` → 127.0.0.1, `${vip}` →
+ * the VIP, or dropped when there is no VIP (never left literally); duplicates removed. An empty
+ * result falls back to the node's IP.
+ */
+export function listenAddresses(ctx: HostContext): string[] {
+  const vip = vipAddress(ctx);
+  const out: string[] = [];
+  for (const raw of ctx.vars.pg_listen.split(",")) {
+    const token = raw.trim();
+    if (token.includes("${vip}") && !vip) continue;
+    const addr = token.replaceAll("${ip}", ctx.ip).replaceAll("${lo}", "127.0.0.1").replaceAll("${vip}", vip ?? "");
+    if (addr && !out.includes(addr)) out.push(addr);
+  }
+  return out.length > 0 ? out : [ctx.ip];
+}
+
+/** Client endpoints (`ip:port`) of the etcd cluster this host uses, in `etcd_seq` order. */
+export function etcdEndpoints(ctx: HostContext): string[] {
+  const members = ctx.model.etcd.get(String(ctx.vars.etcd_cluster)) ?? [];
+  return members.map((h) => `${hostAddress(h)}:${String(h.vars.etcd_port)}`);
+}
+
+const hostMask = (addr: string) => (addr.includes(":") ? `${addr}/128` : `${addr}/32`);
+
+/**
+ * initdb options: checksums (always for crit; PG 18 turns them on by default, so `false` must
+ * say so), encoding and locale (always passed: the service environment may name a locale that
+ * does not exist), the builtin provider on PG ≥ 17 for C locales, and no `trust` in the
+ * initial pg_hba.conf while the cluster waits for pgsty's HBA.
+ */
+function initdbOptions(ctx: HostContext): (string | Record<string, string>)[] {
+  const v = ctx.vars;
+  const out: (string | Record<string, string>)[] = [];
+  if (v.pg_checksum || tuningTemplate(v.pg_conf) === "crit") out.push("data-checksums");
+  else if (v.pg_version >= 18) out.push("no-data-checksums");
+  out.push({ encoding: v.pg_encoding }, { locale: v.pg_locale });
+  const utf8 = ["UTF8", "UTF-8"].includes(v.pg_encoding.toUpperCase());
+  if (v.pg_version >= 17 && utf8 && ["C", "C.UTF-8"].includes(v.pg_locale.toUpperCase())) {
+    out.push({ "locale-provider": "builtin" }, { "builtin-locale": v.pg_locale });
+  }
+  out.push({ "lc-collate": v.pg_lc_collate }, { "lc-ctype": v.pg_lc_ctype });
+  out.push({ "auth-local": "peer" }, { "auth-host": v.pg_pwd_enc });
+  return out;
+}
+
+/**
+ * Lines Patroni appends to initdb's pg_hba.conf: replication and pg_rewind connections between
+ * the members, so replicas can clone before pgsty writes the real pg_hba.conf.
+ */
+function bootstrapHba(ctx: HostContext): string[] {
+  const v = ctx.vars;
+  const repl = v.pg_replication_username;
+  return (ctx.cluster?.addresses ?? [ctx.ip]).flatMap((a) => [
+    `host replication ${repl} ${hostMask(a)} ${v.pg_pwd_enc}`,
+    `host postgres ${repl} ${hostMask(a)} ${v.pg_pwd_enc}`,
+  ]);
+}
+
+/** `replicatefrom` of a cascading replica: the member (by name) whose address is `pg_upstream`. */
+function replicateFrom(ctx: HostContext): string | undefined {
+  const up = ctx.vars.pg_upstream;
+  if (!up || ctx.instance?.role === "primary") return undefined;
+  return ctx.cluster?.members.find((m) => m.address === up || m.name === up)?.name;
+}
+
+/** REST API callers allowed to change state: admin node, infra nodes, members (also live ones from the DCS). */
+function restAllowlist(ctx: HostContext): string[] {
+  const list = [ctx.vars.admin_ip, ...ctx.model.infra.map(hostAddress), ...(ctx.cluster?.addresses ?? [])];
+  return [...new Set(list)].sort();
+}
+
+/** Local `postgresql.parameters`: the tuned ones Patroni accepts locally, plus the socket directory. */
+function localParameters(dcs: Readonly<Record<string, ParamValue>>, ctx: HostContext): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [k, val] of Object.entries(dcs)) if (!DCS_ONLY_PARAMETERS.has(k)) out[k] = val;
+  out.unix_socket_directories = ctx.vars.pg_localhost;
+  return sortedRecord(out);
+}
+
+function watchdogMode(ctx: HostContext): string {
+  const m = ctx.vars.patroni_watchdog_mode;
+  const mode = m === false ? "off" : m;
+  return mode === "off" && tuningTemplate(ctx.vars.pg_conf) === "crit" ? "automatic" : mode;
+}
+
+/** The configuration as a plain object, keys in the order they are written. */
+export function patroniConfig(ctx: HostContext): Record<string, unknown> {
+  const v = ctx.vars;
+  const inst = ctx.instance;
+  if (!inst || !ctx.cluster) throw new Error(`${ctx.host.name} is not a PostgreSQL instance`);
+  const citus = v.pg_mode === "citus";
+  const dcs = patroniDynamicConfig(ctx);
+  const pgbackrest = v.pgbackrest_enabled && v.pgbackrest_method !== "local";
+  const superuser: Record<string, string> = { username: v.pg_dbsu };
+  if (v.pg_dbsu_password) superuser.password = v.pg_dbsu_password;
+  const replication = { username: v.pg_replication_username, password: v.pg_replication_password };
+  const replicatefrom = replicateFrom(ctx);
+  const pgPort = v.pg_port;
+  return {
+    scope: citus ? ctx.cluster.shard : ctx.cluster.name,
+    namespace: v.pg_namespace,
+    name: inst.name,
+    ...(citus ? { citus: { group: ctx.cluster.group, database: v.pg_primary_db } } : {}),
+    log: { level: "INFO", dir: v.patroni_log_dir, file_size: 33554432, file_num: tuningTemplate(v.pg_conf) === "crit" ? 16 : 4 },
+    restapi: {
+      listen: `${ctx.ip}:${v.patroni_port}`,
+      connect_address: `${ctx.ip}:${v.patroni_port}`,
+      authentication: { username: v.patroni_username, password: v.patroni_password },
+      allowlist: restAllowlist(ctx),
+      allowlist_include_members: true,
+    },
+    etcd3: { protocol: "http", hosts: etcdEndpoints(ctx) },
+    bootstrap: { method: "initdb", dcs, initdb: initdbOptions(ctx), pg_hba: bootstrapHba(ctx) },
+    postgresql: {
+      listen: `${listenAddresses(ctx).join(",")}:${pgPort}`,
+      connect_address: `${ctx.ip}:${pgPort}`,
+      data_dir: v.pg_data,
+      config_dir: v.pg_data,
+      bin_dir: pgBinDir(ctx),
+      pgpass: `${v.pg_dbsu_home}/.pgpass.patroni`,
+      use_unix_socket: true,
+      authentication: { superuser, replication, rewind: { ...replication } },
+      parameters: localParameters(dcs.postgresql.parameters, ctx),
+      use_pg_rewind: true,
+      remove_data_directory_on_rewind_failure: true,
+      remove_data_directory_on_diverged_timelines: false,
+      create_replica_methods: pgbackrest ? ["basebackup", "pgbackrest"] : ["basebackup"],
+      basebackup: [{ "max-rate": "1000M" }, { checkpoint: "fast" }],
+      ...(pgbackrest
+        ? { pgbackrest: { command: `/usr/bin/pgbackrest --stanza=${ctx.cluster.name} --delta restore`, keep_data: true, no_params: true, no_leader: true } }
+        : {}),
+    },
+    watchdog: { mode: watchdogMode(ctx), device: "/dev/watchdog", safety_margin: haTimings(v.pg_rto).safety_margin },
+    tags: { nofailover: false, clonefrom: true, noloadbalance: false, nosync: false, ...(replicatefrom ? { replicatefrom } : {}) },
+  };
+}
+
+function header(ctx: HostContext): string {
+  const v = ctx.vars;
+  const n = ctx.node;
+  return [
+    ` Patroni configuration of ${ctx.instance?.name ?? ctx.host.name}, written by pgsty: local edits are overwritten.`,
+    ` Template ${tuningTemplate(v.pg_conf)} for ${n.cpu} CPU, ${n.memMb} MiB memory, ${Math.round(n.fsBytes / 1024 ** 3)} GiB data disk; PostgreSQL ${v.pg_version}.`,
+    " bootstrap.dcs is read once, when the cluster is created; later changes to it are applied to the",
+    " live DCS configuration. postgresql.parameters override the DCS ones on this member (except",
+    " max_connections and the other settings Patroni takes from the DCS only).",
+  ].join("\n");
+}
+
+/** `/etc/patroni/patroni.yml` of a PostgreSQL instance: holds passwords, so 0600 and sensitive. */
+export function renderPatroniConfig(ctx: HostContext): RenderedFile {
+  const doc = new Document(patroniConfig(ctx), { version: "1.1" });
+  doc.commentBefore = header(ctx);
+  return {
+    path: PATRONI_CONFIG_PATH,
+    content: doc.toString({ lineWidth: 0 }),
+    owner: ctx.vars.pg_dbsu,
+    group: ctx.vars.pg_dbsu,
+    mode: "0600",
+    sensitive: true,
+    effect: "reload",
+    service: "patroni",
+  };
+}
