@@ -50,6 +50,30 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
       setExit(inventoryCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, list: Boolean(o.list), host: o.host, explain: o.explain, defaults: o.defaults }, out));
     });
 
+  const tagList = (v: string, prev: string[]) => [...prev, ...v.split(",").map((t) => t.trim()).filter(Boolean)];
+
+  frontOptions(program.command("plan").description("show what would change; exit 0 (2 with --detailed-exitcode when something changes), 1 on error"))
+    .option("-t, --tags <tags>", "only the steps with these tags (comma-separated, repeatable)", tagList, [])
+    .option("--playbook <name>", "playbook of playbooks/ to plan", "pgsql")
+    .option("--offline", "read no host: every selected host is treated as empty (or compared with --base)", false)
+    .option("--base <file>", "compare with the desired state of this (older) inventory instead (repeatable)", collect, [])
+    .option("--json", "the plan as versioned JSON", false)
+    .option("--detailed-exitcode", "exit 2 when the plan has changes", false)
+    .action(async (o) => {
+      const { planCommand } = await import("./plan.js");
+      setExit(planCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, tags: o.tags, playbook: o.playbook, offline: o.offline || o.base.length > 0, base: o.base, json: o.json, detailedExitcode: o.detailedExitcode }, out));
+    });
+
+  frontOptions(program.command("render").description("write every file pgsty would put on each host to DIR/<host>/<path>, and DIR/<host>/objects.json"))
+    .requiredOption("--out <dir>", "output directory")
+    .option("-t, --tags <tags>", "only the steps with these tags", tagList, [])
+    .option("--playbook <name>", "playbook of playbooks/ to render", "pgsql")
+    .option("--with-secrets", "write passwords and verifiers in full (default: masked, safe to keep as a CI artefact)", false)
+    .action(async (o) => {
+      const { renderCommand } = await import("./plan.js");
+      setExit(renderCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, out: o.out, tags: o.tags, playbook: o.playbook, withSecrets: o.withSecrets }, out));
+    });
+
   program.command("schema").description("JSON Schema of the inventory, for editors (yaml-language-server)")
     .action(async () => {
       const { inventoryJsonSchema } = await import("../model/schema/json-schema.js");
@@ -87,6 +111,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   return code;
 }
+
+if (process.env.PGSTY_TIMING) process.stderr.write(`timing: process up to the CLI ${performance.now().toFixed(0)} ms\n`);
 
 // run when executed (bin/pgsty imports this module), not when imported by tests
 if (process.argv[1] && /(bin\/pgsty|cli\/main\.[jt]s)$/.test(process.argv[1])) {

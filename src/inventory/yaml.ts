@@ -22,6 +22,7 @@ const int11 = new jsyaml.Type("tag:yaml.org,2002:int", {
     return sign * parseInt(body, 10);
   },
   predicate: (v: unknown) => Number.isInteger(v),
+  represent: (v: object) => String(v),
 });
 
 const float11 = new jsyaml.Type("tag:yaml.org,2002:float", {
@@ -38,6 +39,10 @@ const float11 = new jsyaml.Type("tag:yaml.org,2002:float", {
     return Number(t);
   },
   predicate: (v: unknown) => typeof v === "number" && !Number.isInteger(v),
+  represent: (v: object) => {
+    const n = v as unknown as number;
+    return Number.isNaN(n) ? ".nan" : n === Infinity ? ".inf" : n === -Infinity ? "-.inf" : String(n);
+  },
 });
 
 const bool11 = new jsyaml.Type("tag:yaml.org,2002:bool", {
@@ -45,6 +50,7 @@ const bool11 = new jsyaml.Type("tag:yaml.org,2002:bool", {
   resolve: (s: string) => /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/.test(s),
   construct: (s: string) => /^(?:yes|true|on)$/i.test(s),
   predicate: (v: unknown) => typeof v === "boolean",
+  represent: (v: object) => (v as unknown as boolean ? "true" : "false"),
 });
 
 const null11 = new jsyaml.Type("tag:yaml.org,2002:null", {
@@ -52,6 +58,7 @@ const null11 = new jsyaml.Type("tag:yaml.org,2002:null", {
   resolve: (s: string) => /^(?:~|null|Null|NULL|)$/.test(s),
   construct: () => null,
   predicate: (v: unknown) => v === null,
+  represent: () => "null",
 });
 
 /** Ansible's `!unsafe` marks a string Jinja must not template: for pgsty it is just a string. */

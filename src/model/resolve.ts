@@ -48,10 +48,17 @@ export interface Host {
   readonly ref: SourceRef;
 }
 
-/** A plain object with every var of the host (own copy, for output and JMESPath). */
-export function allVars(host: Host): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k in host.vars) out[k] = (host.vars as Record<string, unknown>)[k];
+const flattened = new WeakMap<Host, Readonly<Record<string, unknown>>>();
+
+/** A plain object with every var of the host (for output and JMESPath); computed once per host, do not mutate. */
+export function allVars(host: Host): Readonly<Record<string, unknown>> {
+  let out = flattened.get(host);
+  if (!out) {
+    const o: Record<string, unknown> = {};
+    for (const k in host.vars) o[k] = (host.vars as Record<string, unknown>)[k];
+    out = Object.freeze(o);
+    flattened.set(host, out);
+  }
   return out;
 }
 

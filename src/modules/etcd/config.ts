@@ -5,7 +5,7 @@
  * etcd at that file. Plain HTTP (pgsty has no CA yet). Pure; must not import I/O beyond the
  * template loader.
  */
-import { Document } from "yaml";
+import { toYaml } from "../yaml-out.js";
 import { hostAddress } from "../../model/identity.js";
 import type { Host } from "../../model/resolve.js";
 import { renderTemplate } from "../../template.js";
@@ -60,11 +60,9 @@ export function etcdConfig(ctx: HostContext): Record<string, unknown> {
 /** etcd's files on a member of an etcd cluster; none on other hosts. */
 export function renderEtcdConfig(ctx: HostContext): RenderedFile[] {
   if (etcdMembers(ctx).length === 0) return [];
-  const doc = new Document(etcdConfig(ctx), { version: "1.1" });
-  doc.commentBefore = ` etcd member ${etcdMemberName(ctx.host)}, written by pgsty: local edits are overwritten.`;
   const common = { owner: "root", group: "root", mode: "0644", sensitive: false, effect: "restart", service: "etcd" } as const;
   return [
-    { path: ETCD_CONFIG_PATH, content: doc.toString({ lineWidth: 0 }), ...common },
+    { path: ETCD_CONFIG_PATH, content: toYaml(etcdConfig(ctx), ` etcd member ${etcdMemberName(ctx.host)}, written by pgsty: local edits are overwritten.`), ...common },
     { path: ETCD_DEFAULTS_PATH, content: renderTemplate("etcd/default.njk", { config_path: ETCD_CONFIG_PATH }), ...common },
   ];
 }

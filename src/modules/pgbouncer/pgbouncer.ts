@@ -48,6 +48,8 @@ export interface PgbouncerOptions {
    * to PostgreSQL's.
    */
   readonly existingSecrets?: ExistingSecrets;
+  /** Put verifiers in as deferred-secret tokens (plans), instead of computing them (tests, apply). */
+  readonly deferSecrets?: boolean;
 }
 
 /** pgbouncer's listen addresses: pg_listen with `${ip}`, `${lo}`, `${vip}` replaced, deduplicated. */
@@ -162,7 +164,7 @@ export function renderPgbouncer(ctx: HostContext, o: PgbouncerOptions = {}): Ren
     file("pgbouncer.ini", renderTemplate("pgbouncer/pgbouncer.ini.njk", pgbouncerIniData(ctx, path("pgbouncer.ini"))), "0640"),
     file("database.txt", renderTemplate("pgbouncer/database.txt.njk", { path: path("database.txt"), cluster, lines: databaseLines(ctx) }), "0640"),
     file("useropts.txt", renderTemplate("pgbouncer/useropts.txt.njk", { path: path("useropts.txt"), cluster, lines: useroptsLines(ctx) }), "0640"),
-    file("userlist.txt", renderTemplate("pgbouncer/userlist.txt.njk", { lines: userlistLines(userlistEntries(ctx, o.existingSecrets)) }), "0600", true),
+    file("userlist.txt", renderTemplate("pgbouncer/userlist.txt.njk", { lines: userlistLines(userlistEntries(ctx, o.existingSecrets, o.deferSecrets)) }), "0600", true),
   ];
 }
 

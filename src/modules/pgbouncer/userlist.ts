@@ -20,7 +20,8 @@
 import { desiredRoles } from "../pgsql/objects/roles.js";
 import type { PresentRole } from "../pgsql/objects/types.js";
 import type { HostContext } from "../context.js";
-import { pgbouncerSecret } from "./scram.js";
+import { deferredSecret } from "../deferred-secret.js";
+import { isPasswordHash, pgbouncerSecret } from "./scram.js";
 
 /** Verifiers a live plan found (user → `rolpassword` or the host's userlist secret). */
 export type ExistingSecrets = ReadonlyMap<string, string>;
@@ -75,7 +76,7 @@ export function roleSourceCluster(ctx: HostContext): string {
 }
 
 /** The userlist entries of this instance, sorted by user name. */
-export function userlistEntries(ctx: HostContext, existing: ExistingSecrets = new Map()): UserlistEntry[] {
+export function userlistEntries(ctx: HostContext, existing: ExistingSecrets = new Map(), defer = false): UserlistEntry[] {
   const v = ctx.vars;
   const system = new Set([v.pg_dbsu, v.pg_admin_username, v.pg_monitor_username]);
   const byName = new Map<string, UserlistEntry>();
@@ -88,7 +89,12 @@ export function userlistEntries(ctx: HostContext, existing: ExistingSecrets = ne
       if (r.name === v.pg_dbsu) byName.set(r.name, { user: r.name, secret: "" });
       continue;
     }
-    byName.set(r.name, { user: r.name, secret: pgbouncerSecret(r.password, r.name, salt, existing.get(r.name)) });
+    const password = r.password, known = existing.get(r.name);
+    // plans defer the costly verifier: it is computed only when the file is really written
+    const secret = defer && known === undefined && !isPasswordHash(password)
+      ? deferredSecret(["scram", password, r.name, salt], () => pgbouncerSecret(password, r.name, salt))
+      : pgbouncerSecret(password, r.name, salt, known);
+    byName.set(r.name, { user: r.name, secret });
   }
   return [...byName.values()].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
 }

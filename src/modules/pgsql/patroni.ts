@@ -8,7 +8,7 @@
  * Rendered with the `yaml` package in YAML 1.1 style, because Patroni reads it with PyYAML
  * (`off`, `on`, `0640` must stay strings). Pure; must not import I/O.
  */
-import { Document } from "yaml";
+import { toYaml } from "../yaml-out.js";
 import { hostAddress } from "../../model/identity.js";
 import type { HostContext } from "../context.js";
 import type { RenderedFile } from "../types.js";
@@ -194,11 +194,9 @@ function header(ctx: HostContext): string {
 
 /** `/etc/patroni/patroni.yml` of a PostgreSQL instance: holds passwords, so 0600 and sensitive. */
 export function renderPatroniConfig(ctx: HostContext): RenderedFile {
-  const doc = new Document(patroniConfig(ctx), { version: "1.1" });
-  doc.commentBefore = header(ctx);
   return {
     path: PATRONI_CONFIG_PATH,
-    content: doc.toString({ lineWidth: 0 }),
+    content: toYaml(patroniConfig(ctx), header(ctx)),
     owner: ctx.vars.pg_dbsu,
     group: ctx.vars.pg_dbsu,
     mode: "0600",

@@ -122,3 +122,53 @@ describe("pgsty schema", () => {
     expect(JSON.stringify(j)).toContain("pg_users");
   });
 });
+
+describe("pgsty plan / render", () => {
+  const conf = join(import.meta.dirname, "..", "..", "..", "conf", "ha", "pg-test.yml");
+
+  it("plan without --offline refuses clearly (no engine yet)", async () => {
+    const r = await run("plan", "-i", conf);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--offline");
+  });
+
+  it("plan --offline --detailed-exitcode exits 2 with changes; --base of itself exits 0", async () => {
+    expect((await run("plan", "--offline", "-i", conf, "--detailed-exitcode")).code).toBe(2);
+    const same = await run("plan", "--base", conf, "-i", conf, "--detailed-exitcode");
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain("No changes.");
+  });
+
+  it("plan --json is versioned JSON with a summary; -l and -t narrow it", async () => {
+    const r = await run("plan", "--offline", "--json", "-i", conf, "-l", "10.10.10.12", "-t", "pg_hba");
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ format_version: "1", mode: "offline", hosts: ["10.10.10.12"], tags: ["pg_hba"] });
+    expect(j.steps.map((s: { step: string }) => s.step)).toEqual(["pgsql.hba"]);
+    expect(j.summary.create).toBe(1);
+  });
+
+  it("an unknown tag is an error naming the known ones", async () => {
+    const r = await run("plan", "--offline", "-i", conf, "-t", "pg_hbaa");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown tag `pg_hbaa`");
+  });
+
+  it("render writes each host's files and objects, secrets masked unless --with-secrets", async () => {
+    const out = join(dir, "render");
+    const r = await run("render", "-i", conf, "-l", "10.10.10.11", "--out", out);
+    expect(r.code).toBe(0);
+    const { readFileSync, statSync } = await import("node:fs");
+    const hba = readFileSync(join(out, "10.10.10.11/pg/data/pg_hba.conf"), "utf8");
+    expect(hba).toContain("pg_hba.conf");
+    const patroni = join(out, "10.10.10.11/etc/patroni/patroni.yml");
+    expect(statSync(patroni).mode & 0o777).toBe(0o600);
+    expect(readFileSync(patroni, "utf8")).not.toContain("Replicator.Example.ChangeMe");
+    expect(readFileSync(join(out, "10.10.10.11/etc/pgbouncer/userlist.txt"), "utf8")).not.toContain("SCRAM-SHA-256$");
+    const objects = JSON.parse(readFileSync(join(out, "10.10.10.11/objects.json"), "utf8"));
+    expect(objects["pg.role"].find((x: { name: string }) => x.name === "test").password).toBe("(sensitive)");
+    const full = join(dir, "render-full");
+    await run("render", "-i", conf, "-l", "10.10.10.11", "--out", full, "--with-secrets");
+    expect(readFileSync(join(full, "10.10.10.11/etc/patroni/patroni.yml"), "utf8")).toContain("Replicator.Example.ChangeMe");
+    expect(readFileSync(join(full, "10.10.10.11/etc/pgbouncer/userlist.txt"), "utf8")).toMatch(/"test" "SCRAM-SHA-256\$4096:/);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * `pgsty plan` and `pgsty render`: expand the playbook for the selected hosts and show what would
+ * change (`--offline`: every host treated as empty; `--base OLD`: against another inventory's
+ * desired state, for pull requests), or write every host's files and objects to a directory.
+ */
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { error, hasErrors, type Diagnostic } from "../diagnostics.js";
+import type { Model } from "../model/model.js";
+import { STEP_DEFS, refineEffect } from "../modules/index.js";
+import { basePlan, offlinePlan } from "../plan/desired.js";
+import { expandPlaybook, type Expansion } from "../plan/expand.js";
+import { knownTags, loadPlaybook } from "../plan/playbook.js";
+import { maskArgs, maskSecretsInText } from "../plan/compare.js";
+import { materializeSecrets } from "../modules/deferred-secret.js";
+import { diagnosticJson, formatDiagnostics } from "../render/diagnostics.js";
+import { renderPlanHuman } from "../render/plan-human.js";
+import { runFront, type FrontOptions } from "./front.js";
+import type { Output } from "./output.js";
+
+export interface PlanOptions extends FrontOptions {
+  readonly playbook: string;
+  readonly tags: readonly string[];
+  readonly offline: boolean;
+  readonly base: readonly string[];
+  readonly json: boolean;
+  readonly detailedExitcode: boolean;
+}
+
+function expand(model: Model, playbookName: string, hosts: readonly string[], tags: readonly string[], out: Diagnostic[]): Expansion | undefined {
+  const stepNames = new Set(STEP_DEFS.keys());
+  const pb = loadPlaybook(playbookName, stepNames);
+  const known = knownTags(pb);
+  const unknown = tags.filter((t) => !known.has(t));
+  if (unknown.length) {
+    out.push(error("plan.tags", `unknown tag${unknown.length > 1 ? "s" : ""} ${unknown.map((t) => `\`${t}\``).join(", ")}`, {
+      hint: `tags of playbook ${pb.name}: ${[...known].sort().join(", ")}`,
+    }));
+    return undefined;
+  }
+  return expandPlaybook(model, pb, STEP_DEFS, { hosts, tags });
+}
+
+/** PGSTY_TIMING=1 prints how long each phase took (stderr), for performance work. */
+const timing = process.env.PGSTY_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(0)} ms\n`) : () => {};
+
+export function planCommand(o: PlanOptions, out: Output): number {
+  let t0 = performance.now();
+  if (!o.offline) {
+    out.stderr("error: a live plan reads the hosts, which this version cannot do yet: use --offline (optionally with --base OLD.yml)");
+    return 1;
+  }
+  const front = runFront(o);
+  const diagnostics = [...front.diagnostics];
+  let base: ReturnType<typeof runFront> | undefined;
+  if (o.base.length) {
+    base = runFront({ inventory: o.base, extraVars: o.extraVars, limit: o.limit });
+    diagnostics.push(...base.diagnostics.filter((d) => d.severity === "error").map((d) => ({ ...d, summary: `(base) ${d.summary}` })));
+  }
+  if (!front.model || hasErrors(diagnostics) || (base && !base.model)) return fail(diagnostics, o, out);
+  const hosts = front.selected;
+  timing("front end", t0);
+  t0 = performance.now();
+  const exp = expand(front.model, o.playbook, hosts, o.tags, diagnostics);
+  if (!exp) return fail(diagnostics, o, out);
+  timing("expand", t0);
+  t0 = performance.now();
+  const meta = { inventory: front.files, hosts, tags: o.tags, diagnostics: diagnostics.filter((d) => d.severity === "warning") };
+  let plan;
+  if (base?.model) {
+    const gone = base.selected.filter((h) => !front.model!.hosts.has(h));
+    for (const h of gone) meta.diagnostics.push({ severity: "warning", code: "plan.host-removed", summary: `host ${h} is no longer in the inventory: nothing is removed from it by apply`, hint: "remove it with bin/pgsql-rm before taking it out of the inventory" });
+    const baseHosts = hosts.filter((h) => base!.model!.hosts.has(h));
+    const baseExp = expand(base.model, o.playbook, baseHosts, o.tags, diagnostics)!;
+    plan = basePlan(baseExp, exp, { ...meta, base: base.files }, refineEffect);
+  } else plan = offlinePlan(exp, meta);
+  timing("plan", t0);
+  t0 = performance.now();
+  if (o.json) out.stdout(JSON.stringify({ ...plan, diagnostics: plan.diagnostics.map(diagnosticJson) }, null, 2));
+  else {
+    if (plan.diagnostics.length) out.stderr(formatDiagnostics(plan.diagnostics, { color: out.color }));
+    const model = front.model;
+    out.stdout(renderPlanHuman(plan, { color: out.color, label: (h) => model.instances.get(h)?.name ?? h }));
+  }
+  timing("output", t0);
+  const changed = plan.steps.some((s) => s.changes.some((c) => c.action !== "noop"));
+  return o.detailedExitcode && changed ? 2 : 0;
+}
+
+function fail(diagnostics: Diagnostic[], o: { json: boolean }, out: Output): number {
+  if (o.json) out.stdout(JSON.stringify({ format_version: "1", error: true, diagnostics: diagnostics.map(diagnosticJson) }, null, 2));
+  else out.stderr(formatDiagnostics(diagnostics, { color: out.color }));
+  return 1;
+}
+
+export interface RenderOptions extends FrontOptions {
+  readonly out: string;
+  /** Write real secrets (files 0600); by default they are masked so the output is safe to keep. */
+  readonly withSecrets: boolean;
+  readonly playbook: string;
+  readonly tags: readonly string[];
+}
+
+/** Writes DIR/<host>/<absolute path> for every file and DIR/<host>/objects.json (secrets masked). */
+export function renderCommand(o: RenderOptions, out: Output): number {
+  const front = runFront(o);
+  const diagnostics = [...front.diagnostics];
+  if (!front.model || hasErrors(diagnostics)) return fail(diagnostics, { json: false }, out);
+  const exp = expand(front.model, o.playbook, front.selected, o.tags, diagnostics);
+  if (!exp) return fail(diagnostics, { json: false }, out);
+  mkdirSync(o.out, { recursive: true, mode: 0o700 });
+  let files = 0, sensitive = 0;
+  for (const host of front.selected) {
+    const objects: Record<string, unknown[]> = {};
+    for (const s of exp.steps) {
+      for (const t of s.hosts.find((h) => h.host === host)?.tasks ?? []) {
+        if (t.op === "file") {
+          const path = join(o.out, host, String(t.args.path));
+          mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+          const content = String(t.args.content);
+          writeFileSync(path, o.withSecrets ? materializeSecrets(content) : maskSecretsInText(content));
+          // files with secrets are as private here as on the host
+          if (t.args.sensitive) {
+            chmodSync(path, 0o600);
+            sensitive++;
+          }
+          files++;
+        } else if (t.op.startsWith("pg.")) (objects[t.op] ??= []).push(maskArgs(t.args, t.sensitive));
+      }
+    }
+    if (Object.keys(objects).length) writeFileSync(join(o.out, host, "objects.json"), `${JSON.stringify(sortKeysDeep(objects), null, 2)}\n`);
+  }
+  out.stderr(`rendered ${files} files for ${front.selected.length} hosts into ${o.out}: ${sensitive} hold secrets (mode 0600), ${o.withSecrets ? "written in full" : "masked as (sensitive); --with-secrets writes them"}`);
+  return 0;
+}
+
+function sortKeysDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeysDeep);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeysDeep((v as Record<string, unknown>)[k])]));
+}

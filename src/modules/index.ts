@@ -1,0 +1,8 @@
+/** Registry of every step pgsty knows, by name, and the effect refinements. No logic here. */
+import type { StepDef } from "./module.js";
+import { refineEffect } from "./effects.js";
+import { NODE_STEPS } from "./steps-node.js";
+import { PGSQL_STEPS } from "./steps-pgsql.js";
+
+export const STEP_DEFS: ReadonlyMap<string, StepDef> = new Map([...NODE_STEPS, ...PGSQL_STEPS].map((s) => [s.name, s]));
+export { refineEffect };

@@ -1,0 +1,113 @@
+/**
+ * Steps of the pgsql, pgbackrest, pgbouncer and haproxy modules: Patroni config and launch, HBA,
+ * users and databases (on the primary of a cluster that is not a standby cluster), backups,
+ * pgbouncer and HAProxy services. Pure.
+ */
+import type { TaskSpec } from "../plan/types.js";
+import type { HostContext } from "./context.js";
+import { fileTask } from "./file-task.js";
+import { renderHaproxyServices } from "./haproxy/services.js";
+import type { StepDef } from "./module.js";
+import { serviceTask } from "./node/layout.js";
+import { backupCron } from "./pgbackrest/cron.js";
+import { renderPgbackrest } from "./pgbackrest/pgbackrest.js";
+import { renderPgbouncer } from "./pgbouncer/pgbouncer.js";
+import { deferredSecret } from "./deferred-secret.js";
+import { isPasswordHash, pgbouncerSecret } from "./pgbouncer/scram.js";
+import { roleSourceCluster } from "./pgbouncer/userlist.js";
+import { renderPgbHba, renderPgHba } from "./pgsql/hba.js";
+import { desiredObjects } from "./pgsql/objects.js";
+import { PATRONI_CONFIG_PATH, renderPatroniConfig } from "./pgsql/patroni.js";
+import { isPgHost, servesHaproxy } from "./steps-node.js";
+
+const patroniManaged = (ctx: HostContext) => isPgHost(ctx) && ctx.vars.patroni_enabled !== false;
+/** Users and databases are made on the primary; a standby cluster replicates them from upstream. */
+const provisions = (ctx: HostContext) => isPgHost(ctx) && ctx.cluster?.primary === ctx.instance && !ctx.cluster?.upstream;
+
+const link = (path: string, target: string): TaskSpec => ({ step: "", op: "link", key: path, args: { path, target } });
+const service = (unit: string): TaskSpec => ({ ...serviceTask(unit), step: "" });
+
+function roleTasks(ctx: HostContext): TaskSpec[] {
+  const cluster = roleSourceCluster(ctx);
+  return desiredObjects(ctx).value.roles.map((r) => {
+    // the server must hold the very verifier pgbouncer's userlist has: pgbouncer logs in with it
+    const plain = "password" in r && typeof r.password === "string" && r.password !== "" ? r.password : undefined;
+    const password = plain === undefined ? undefined : isPasswordHash(plain) ? plain : deferredSecret(["scram", plain, r.name, cluster], () => pgbouncerSecret(plain, r.name, cluster));
+    return { step: "", op: "pg.role", key: r.name, args: { ...r, ...(password ? { password } : {}) }, sensitive: ["password"] };
+  });
+}
+
+function databaseTasks(ctx: HostContext): TaskSpec[] {
+  const o = desiredObjects(ctx).value;
+  return [
+    ...o.databases.map((d): TaskSpec => ({ step: "", op: "pg.database", key: d.name, args: { ...d } })),
+    ...o.defaultPrivileges.map((p): TaskSpec => ({
+      step: "", op: "pg.default_privileges", key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}`, args: { ...p },
+    })),
+  ];
+}
+
+export const PGSQL_STEPS: readonly StepDef[] = [
+  {
+    name: "pgsql.config",
+    description: "Patroni's configuration (PostgreSQL parameters, HA timings, bootstrap)",
+    applies: patroniManaged,
+    tasks: (ctx) => [
+      fileTask(renderPatroniConfig(ctx)),
+      // the names Debian's packaged patroni.service (config.yml) and init script (postgres.yml) read
+      link("/etc/patroni/config.yml", PATRONI_CONFIG_PATH),
+      link("/etc/patroni/postgres.yml", PATRONI_CONFIG_PATH),
+    ],
+  },
+  { name: "pgsql.hba", description: "PostgreSQL's pg_hba.conf for this instance", applies: patroniManaged, tasks: (ctx) => [fileTask(renderPgHba(ctx))] },
+  {
+    name: "pgsql.launch",
+    description: "Patroni running: the primary first, then the replicas",
+    applies: patroniManaged,
+    waves: "primary-first",
+    tasks: () => [service("patroni")],
+  },
+  { name: "pgsql.user", description: "roles: default roles, system users, business users", applies: provisions, tasks: roleTasks },
+  { name: "pgsql.db", description: "databases, their schemas and extensions, default privileges", applies: provisions, tasks: databaseTasks },
+  {
+    name: "pgbackrest.config",
+    description: "pgBackRest configuration",
+    applies: (ctx) => isPgHost(ctx) && ctx.vars.pgbackrest_enabled !== false,
+    tasks: (ctx) => renderPgbackrest(ctx).map(fileTask),
+  },
+  {
+    name: "pgbackrest.init",
+    description: "the stanza and the first full backup, on the primary",
+    applies: (ctx) => provisions(ctx) && ctx.vars.pgbackrest_enabled !== false,
+    tasks: (ctx) => [{
+      step: "", op: "pgbackrest.stanza", key: String(ctx.instance!.cluster),
+      args: { stanza: ctx.instance!.cluster, initialBackup: ctx.vars.pgbackrest_init_backup !== false },
+    }],
+  },
+  {
+    name: "pgbackrest.cron",
+    description: "scheduled backups (pg_crontab)",
+    applies: (ctx) => isPgHost(ctx) && backupCron(ctx) !== undefined,
+    tasks: (ctx) => [fileTask(backupCron(ctx)!)],
+  },
+  {
+    name: "pgbouncer.config",
+    description: "pgbouncer configuration, databases, users",
+    applies: (ctx) => isPgHost(ctx) && ctx.vars.pgbouncer_enabled !== false,
+    tasks: (ctx) => renderPgbouncer(ctx, { deferSecrets: true }).map(fileTask),
+  },
+  {
+    name: "pgbouncer.hba",
+    description: "pgbouncer's HBA rules",
+    applies: (ctx) => isPgHost(ctx) && ctx.vars.pgbouncer_enabled !== false,
+    tasks: (ctx) => [fileTask(renderPgbHba(ctx))],
+  },
+  {
+    name: "pgbouncer.launch",
+    description: "pgbouncer running",
+    applies: (ctx) => isPgHost(ctx) && ctx.vars.pgbouncer_enabled !== false,
+    tasks: () => [service("pgbouncer")],
+  },
+  { name: "haproxy.config", description: "HAProxy and one listener per service", applies: servesHaproxy, tasks: (ctx) => renderHaproxyServices(ctx).map(fileTask) },
+  { name: "haproxy.launch", description: "HAProxy running", applies: servesHaproxy, tasks: () => [service("haproxy")] },
+];

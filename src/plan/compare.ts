@@ -1,0 +1,71 @@
+/**
+ * Compares two states of one task (desired vs empty, or vs another inventory's desired state):
+ * unified diffs for file contents, field diffs for objects, secrets masked. Pure.
+ */
+import { createTwoFilesPatch } from "diff";
+import { MASK } from "../model/secrets.js";
+import { maskDeferredSecrets } from "../modules/deferred-secret.js";
+import type { FieldChange, TaskSpec } from "./types.js";
+
+/** Unified diff of two file contents, without the file header lines; "" when equal. */
+export function unifiedDiff(path: string, before: string, after: string): string {
+  if (before === after) return "";
+  const patch = createTwoFilesPatch(path, path, before, after, "", "", { context: 2 });
+  return patch.split("\n").slice(4).join("\n").trimEnd();
+}
+
+/** Whether `path` (dot-separated, `*` wildcards) is covered by the task's sensitive paths. */
+export function isSensitivePath(spec: TaskSpec["sensitive"], path: readonly string[]): boolean {
+  if (spec === true) return true;
+  return (spec ?? []).some((pattern) => {
+    const parts = pattern.split(".");
+    return parts.length <= path.length && parts.every((p, i) => p === "*" || p === path[i]);
+  });
+}
+
+/** A copy of `args` with sensitive paths replaced by "(sensitive)". */
+export function maskArgs(args: Readonly<Record<string, unknown>>, spec: TaskSpec["sensitive"], path: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) out[k] = maskValueAt(v, spec, [...path, k]);
+  return out;
+}
+
+function maskValueAt(v: unknown, spec: TaskSpec["sensitive"], path: string[]): unknown {
+  if (v === undefined || v === null || v === "") return v;
+  if (isSensitivePath(spec, path)) return MASK;
+  if (Array.isArray(v)) return v.map((x, i) => maskValueAt(x, spec, [...path, String(i)]));
+  if (typeof v === "object") return maskArgs(v as Record<string, unknown>, spec, path);
+  return v;
+}
+
+/** Fields of two arg objects that differ (top level; nested values compared whole), masked. */
+export function fieldChanges(before: Readonly<Record<string, unknown>> | undefined, after: Readonly<Record<string, unknown>>, spec: TaskSpec["sensitive"]): FieldChange[] {
+  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])].sort();
+  const out: FieldChange[] = [];
+  for (const k of keys) {
+    const b = before?.[k], a = after[k];
+    if (JSON.stringify(b) === JSON.stringify(a)) continue;
+    const masked = isSensitivePath(spec, [k]);
+    out.push({ field: k, ...(b !== undefined ? { before: masked ? MASK : maskValueAt(b, spec, [k]) } : {}), ...(a !== undefined ? { after: masked ? MASK : maskValueAt(a, spec, [k]) } : {}) });
+  }
+  return out;
+}
+
+/**
+ * Lines of config files that carry secrets, whatever the format: `password: x` (YAML),
+ * `repo1-cipher-pass=x` (INI), `insecure-password x` (HAProxy), SCRAM/MD5 verifiers anywhere.
+ */
+const SECRET_LINE = /^(\s*[-\w."]*(?:password|passwd|secret|cipher[-_]pass|s3[-_]key|auth[-_]key)[-\w."]*\s*(?:[:=]\s*|\s+))(\S.*)$/i;
+const VERIFIER = /SCRAM-SHA-256\$[^\s"',]+|md5[0-9a-f]{32}/g;
+
+/** A file's content with every secret replaced by "(sensitive)", so a diff can be shown. */
+export function maskSecretsInText(content: string): string {
+  return maskDeferredSecrets(content, MASK)
+    .split("\n")
+    .map((line) => {
+      const masked = line.replace(VERIFIER, MASK);
+      const m = SECRET_LINE.exec(masked);
+      return m && !m[2]!.startsWith(MASK) && !/^#/.test(masked.trim()) ? `${m[1]}${MASK}` : masked;
+    })
+    .join("\n");
+}

@@ -1,0 +1,76 @@
+/**
+ * The human view of a plan (ARCHITECTURE §6a): steps in order, one line per change with identical
+ * changes across hosts collapsed onto one line, diffs and field changes indented below, and a
+ * summary line. Rendered from the same data as `--json`. Pure: returns text.
+ */
+import pc from "picocolors";
+import { MASK } from "../model/secrets.js";
+import type { Action, Change, Plan } from "../plan/types.js";
+
+const SYMBOL: Record<Action, string> = { create: "+", update: "~", delete: "-", run: ">", unknown: "?", noop: " " };
+
+export interface HumanOptions {
+  readonly color: boolean;
+  /** How to name a host: its instance name (pg-test-1) where it has one. */
+  readonly label?: (host: string) => string;
+  /** Cap on diff lines shown per change (the JSON has all of them). */
+  readonly maxDiffLines?: number;
+}
+
+export function renderPlanHuman(plan: Plan, o: HumanOptions): string {
+  const c = o.color ? pc : pc.createColors(false);
+  const label = o.label ?? ((h: string) => h);
+  const paint = (a: Action, s: string) => (a === "create" ? c.green(s) : a === "delete" ? c.red(s) : a === "update" ? c.yellow(s) : a === "run" ? c.cyan(s) : s);
+  const out: string[] = [];
+  for (const step of plan.steps) {
+    const visible = step.changes.filter((ch) => ch.action !== "noop");
+    if (visible.length === 0) continue;
+    out.push(c.bold(step.step));
+    for (const group of collapse(visible)) {
+      const ch = group.change;
+      const effect = ch.effect === "none" ? "" : `  [${ch.effect}]`;
+      const hosts = group.hosts.map(label).join(" ");
+      out.push(`  ${paint(ch.action, `${SYMBOL[ch.action]} ${ch.op.padEnd(14)}`)} ${ch.key.padEnd(34)} ${c.dim(hosts)}${c.magenta(effect)}`);
+      if (ch.summary && ch.action !== "update") out.push(`      ${c.dim(ch.summary)}`);
+      if (ch.reason) out.push(`      ${ch.reason}`);
+      for (const f of ch.fields ?? []) out.push(f.before === MASK && f.after === MASK ? `      ${f.field}: changed (sensitive)` : `      ${f.field}: ${fmt(f.before)} → ${fmt(f.after)}`);
+      if (ch.diff) {
+        const lines = ch.diff.split("\n");
+        const max = o.maxDiffLines ?? 40;
+        for (const l of lines.slice(0, max)) out.push(`      ${l.startsWith("+") ? c.green(l) : l.startsWith("-") ? c.red(l) : l.startsWith("@@") ? c.cyan(l) : l}`);
+        if (lines.length > max) out.push(c.dim(`      … ${lines.length - max} more diff lines (see --json)`));
+      }
+    }
+  }
+  const s = plan.summary;
+  if (out.length === 0) {
+    out.push(`No changes. ${plan.hosts.length} host${plan.hosts.length === 1 ? "" : "s"} match ${plan.inventory.join(", ")}${plan.mode === "base" ? ` (compared with ${plan.base?.join(", ")})` : ""}.`);
+  } else {
+    out.push("");
+    out.push(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${s.run ? `, ${s.run} to run` : ""}${s.unknown ? `, ${s.unknown} unknown` : ""}; ${s.restarts} restart${s.restarts === 1 ? "" : "s"}, ${s.reloads} reload${s.reloads === 1 ? "" : "s"}; ${s.unchanged} unchanged.`);
+  }
+  return out.join("\n");
+}
+
+interface Group {
+  readonly change: Change;
+  readonly hosts: string[];
+}
+
+/** Identical changes on several hosts become one line listing the hosts. */
+function collapse(changes: readonly Change[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const ch of changes) {
+    const key = `${ch.op}\u0000${ch.key}\u0000${ch.action}\u0000${ch.effect}\u0000${ch.summary}\u0000${ch.diff}\u0000${ch.reason}\u0000${ch.fields ? JSON.stringify(ch.fields) : ""}`;
+    const g = groups.get(key);
+    if (g) g.hosts.push(ch.host);
+    else groups.set(key, { change: ch, hosts: [ch.host] });
+  }
+  return [...groups.values()];
+}
+
+function fmt(v: unknown): string {
+  if (v === undefined) return "(none)";
+  const s = typeof v === "string" ? v : JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

@@ -1,0 +1,122 @@
+// Plans from desired state: offline (every host empty), against a base inventory, the human and
+// JSON views, tag selection, and secrets never rendered.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadInventory } from "../../../src/inventory/load.js";
+import { buildModel } from "../../../src/model/model.js";
+import { STEP_DEFS, refineEffect } from "../../../src/modules/index.js";
+import { basePlan, offlinePlan } from "../../../src/plan/desired.js";
+import { expandPlaybook } from "../../../src/plan/expand.js";
+import { loadPlaybook, selectSteps } from "../../../src/plan/playbook.js";
+import { renderPlanHuman } from "../../../src/render/plan-human.js";
+import { inventorySecrets } from "../modules/pgbouncer/secrets-helper.js";
+import { parse } from "yaml";
+
+const ROOT = join(import.meta.dirname, "..", "..", "..");
+const read = (rel: string) => readFileSync(join(ROOT, rel), "utf8");
+const playbook = loadPlaybook("pgsql", new Set(STEP_DEFS.keys()));
+
+function expansion(text: string, file = "inv.yml", tags?: string[]) {
+  const { inventory } = loadInventory([{ file, text }]);
+  const { model, ok, diagnostics } = buildModel(inventory);
+  if (!ok) throw new Error(diagnostics.map((d) => d.summary).join("\n"));
+  const hosts = [...model.hosts.keys()];
+  return { model, hosts, exp: expandPlaybook(model, playbook, STEP_DEFS, { hosts, tags }) };
+}
+
+const meta = (hosts: string[]) => ({ inventory: ["inv.yml"], hosts, diagnostics: [] });
+const label = (m: ReturnType<typeof expansion>["model"]) => (h: string) => m.instances.get(h)?.name ?? h;
+
+describe("offline plans", () => {
+  for (const rel of ["conf/pgsql.yml", "conf/ha/pg-test.yml"]) {
+    it(`${rel}: golden human and JSON plans`, async () => {
+      const { model, hosts, exp } = expansion(read(rel), rel);
+      const plan = offlinePlan(exp, { ...meta(hosts), inventory: [rel] });
+      const name = rel.replace(/^conf\//, "").replace(/\//g, "-").replace(/\.yml$/, "");
+      await expect(renderPlanHuman(plan, { color: false, label: label(model) })).toMatchFileSnapshot(join(ROOT, "test/golden/plan", `${name}.offline.txt`));
+      await expect(`${JSON.stringify(plan, null, 2)}\n`).toMatchFileSnapshot(join(ROOT, "test/golden/plan", `${name}.offline.json`));
+    });
+  }
+
+  it("creates everything, and every step of the playbook appears in order", () => {
+    const { hosts, exp } = expansion(read("conf/ha/pg-test.yml"));
+    const plan = offlinePlan(exp, meta(hosts));
+    expect(plan.steps.map((s) => s.step)).toEqual(playbook.steps.map((s) => s.step));
+    expect(plan.summary.update + plan.summary.delete + plan.summary.unchanged).toBe(0);
+    expect(plan.summary.create).toBeGreaterThan(100);
+    // users and databases only on the primary
+    const users = plan.steps.find((s) => s.step === "pgsql.user")!;
+    expect(new Set(users.changes.map((c) => c.host))).toEqual(new Set(["10.10.10.11"]));
+  });
+
+  it("selects steps by tag, parents included: -t pg_provision provisions", () => {
+    expect(selectSteps(playbook, ["pg_provision"]).map((s) => s.step)).toEqual(["pgsql.user", "pgsql.db"]);
+    expect(selectSteps(playbook, ["pg_access"]).map((s) => s.step)).toEqual(["pgbouncer.config", "pgbouncer.hba", "pgbouncer.launch", "haproxy.config", "haproxy.launch"]);
+    expect(selectSteps(playbook, ["pg_hba"]).map((s) => s.step)).toEqual(["pgsql.hba"]);
+  });
+
+  it("never renders a secret of the inventory, in either view", () => {
+    for (const rel of ["conf/pgsql.yml", "conf/ha/pg-test.yml", "conf/full.yml"]) {
+      const text = read(rel);
+      const { model, hosts, exp } = expansion(text, rel);
+      const plan = offlinePlan(exp, meta(hosts));
+      const outputs = [renderPlanHuman(plan, { color: false, label: label(model) }), JSON.stringify(plan)];
+      for (const secret of inventorySecrets(parse(text))) for (const o of outputs) expect(o.includes(secret), `${rel}: ${secret.slice(0, 3)}…`).toBe(false);
+      expect(outputs[1]).not.toMatch(/SCRAM-SHA-256\$/);
+    }
+  });
+});
+
+describe("plans against a base inventory", () => {
+  const before = read("conf/ha/pg-test.yml");
+  const plan = (after: string) => {
+    const a = expansion(before), b = expansion(after);
+    return basePlan(a.exp, b.exp, meta(b.hosts), refineEffect);
+  };
+
+  it("is empty for the same inventory", () => {
+    const p = plan(before);
+    expect(p.steps.flatMap((s) => s.changes)).toEqual([]);
+    expect(renderPlanHuman(p, { color: false })).toMatch(/^No changes\. 3 hosts match inv\.yml/);
+  });
+
+  it("an HBA rule change is a reload of postgres on every member, with a diff", () => {
+    const p = plan(before.replace("pg_hba_rules:\n", "pg_hba_rules:\n          - { user: dbuser_view, db: test, addr: 10.10.0.0/16, auth: pwd, title: analytics }\n"));
+    const hba = p.steps.find((s) => s.step === "pgsql.hba")!.changes;
+    expect(hba.map((c) => [c.host, c.action, c.effect])).toEqual([["10.10.10.11", "update", "reload"], ["10.10.10.12", "update", "reload"], ["10.10.10.13", "update", "reload"]]);
+    expect(hba[0]!.diff).toMatch(/^\+host +test +dbuser_view +10\.10\.0\.0\/16 +scram-sha-256$/m);
+    const text = renderPlanHuman(p, { color: false });
+    // identical diffs collapse onto one line; .13 differs: the offline rule next to the change is enabled there
+    expect(text.match(/~ file +\/pg\/data\/pg_hba\.conf/g)).toHaveLength(2);
+    expect(text).toMatch(/pg_hba\.conf +10\.10\.10\.11 10\.10\.10\.12 +\[reload\]/);
+    expect(text).toMatch(/3 reloads/);
+  });
+
+  it("a restart-only parameter needs a restart, a reloadable one a reload", () => {
+    const restart = plan(before.replace("pg_cluster: pg-test\n", "pg_cluster: pg-test\n        pg_parameters: { shared_buffers: 256MB }\n"));
+    const c1 = restart.steps.find((s) => s.step === "pgsql.config")!.changes[0]!;
+    expect([c1.effect, c1.reason]).toEqual(["restart", "secrets masked"]);
+    expect(c1.diff).toMatch(/^\+\s+shared_buffers: 256MB$/m);
+    const reload = plan(before.replace("pg_cluster: pg-test\n", "pg_cluster: pg-test\n        pg_parameters: { work_mem: 32MB }\n"));
+    expect(reload.steps.find((s) => s.step === "pgsql.config")!.changes[0]!.effect).toBe("reload");
+  });
+
+  it("a password change shows only that it changed", () => {
+    const p = plan(before.replace("Test.Example.ChangeMe", "Another.Secret.Value"));
+    const role = p.steps.find((s) => s.step === "pgsql.user")!.changes[0]!;
+    expect(role).toMatchObject({ op: "pg.role", key: "test", action: "update", fields: [{ field: "password", before: "(sensitive)", after: "(sensitive)" }] });
+    const text = renderPlanHuman(p, { color: false });
+    expect(text).toContain("password: changed (sensitive)");
+    expect(text).toContain("content changed (sensitive)");
+    expect(text).not.toContain("Another.Secret.Value");
+  });
+
+  it("a removed service's file is deleted; a removed user is left in place", () => {
+    const withSvc = before.replace("pg_services:", "pg_services:\n          - { name: extra, port: 5439, selector: '[]' }");
+    const a = expansion(withSvc), b = expansion(before);
+    const p = basePlan(a.exp, b.exp, meta(b.hosts), refineEffect);
+    const del = p.steps.find((s) => s.step === "haproxy.config")!.changes;
+    expect(del.map((c) => [c.key, c.action])).toContainEqual(["/etc/haproxy/pg-test-extra.cfg", "delete"]);
+  });
+});
