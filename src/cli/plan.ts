@@ -112,8 +112,8 @@ export function renderCommand(o: RenderOptions, out: Output): number {
   let files = 0, sensitive = 0;
   for (const host of front.selected) {
     const objects: Record<string, unknown[]> = {};
-    for (const s of exp.steps) {
-      for (const t of s.hosts.find((h) => h.host === host)?.tasks ?? []) {
+    for (const tasks of exp.tasksOf(host).values()) {
+      for (const t of tasks) {
         if (t.op === "file") {
           const path = join(o.out, host, String(t.args.path));
           mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

@@ -99,9 +99,11 @@ export function parseYaml(text: string, file = "<input>"): { value: unknown; ind
 /** Offsets of a container's children: for a map, of each key and its value; for a list, of each item. */
 type ContainerOffsets = Map<string, readonly [key: number, value: number]> | number[];
 
+/** Children of an open node: where each starts and what it became (parallel arrays: fewer objects to collect). */
 interface Frame {
   readonly start: number;
-  readonly children: { start: number; result: unknown }[];
+  readonly starts: number[];
+  readonly results: unknown[];
 }
 
 /**
@@ -114,22 +116,26 @@ class PositionRecorder {
 
   readonly listener = (event: "open" | "close", state: { position: number; kind: string | null; result: unknown }): void => {
     if (event === "open") {
-      this.stack.push({ start: state.position, children: [] });
+      this.stack.push({ start: state.position, starts: [], results: [] });
       return;
     }
     const frame = this.stack.pop()!;
     const result = state.result;
     if (result !== null && typeof result === "object" && !this.containers.has(result)) {
-      const kids = frame.children;
-      if (state.kind === "sequence") this.containers.set(result, kids.map((k) => k.start));
+      if (state.kind === "sequence") this.containers.set(result, frame.starts);
       else if (state.kind === "mapping") {
         const keys = new Map<string, readonly [number, number]>();
+        const { starts, results } = frame;
         // children alternate: key, value, key, value…
-        for (let i = 0; i + 1 < kids.length; i += 2) keys.set(String(kids[i]!.result), [kids[i]!.start, kids[i + 1]!.start]);
+        for (let i = 0; i + 1 < starts.length; i += 2) keys.set(String(results[i]), [starts[i]!, starts[i + 1]!]);
         this.containers.set(result, keys);
       }
     }
-    this.stack[this.stack.length - 1]?.children.push({ start: frame.start, result });
+    const parent = this.stack[this.stack.length - 1];
+    if (parent) {
+      parent.starts.push(frame.start);
+      parent.results.push(result);
+    }
   };
 }
 

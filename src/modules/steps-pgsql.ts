@@ -27,9 +27,17 @@ const provisions = (ctx: HostContext) => isPgHost(ctx) && ctx.cluster?.primary =
 const link = (path: string, target: string): TaskSpec => ({ step: "", op: "link", key: path, args: { path, target } });
 const service = (unit: string): TaskSpec => ({ ...serviceTask(unit), step: "" });
 
+// users and databases come from one computation per host (both steps read it)
+const objectsMemo = new WeakMap<HostContext, ReturnType<typeof desiredObjects>>();
+function objectsOf(ctx: HostContext): ReturnType<typeof desiredObjects> {
+  let o = objectsMemo.get(ctx);
+  if (!o) objectsMemo.set(ctx, (o = desiredObjects(ctx)));
+  return o;
+}
+
 function roleTasks(ctx: HostContext): TaskSpec[] {
   const cluster = roleSourceCluster(ctx);
-  return desiredObjects(ctx).value.roles.map((r) => {
+  return objectsOf(ctx).value.roles.map((r) => {
     // the server must hold the very verifier pgbouncer's userlist has: pgbouncer logs in with it
     const plain = "password" in r && typeof r.password === "string" && r.password !== "" ? r.password : undefined;
     const password = plain === undefined ? undefined : isPasswordHash(plain) ? plain : deferredSecret(["scram", plain, r.name, cluster], () => pgbouncerSecret(plain, r.name, cluster));
@@ -38,7 +46,7 @@ function roleTasks(ctx: HostContext): TaskSpec[] {
 }
 
 function databaseTasks(ctx: HostContext): TaskSpec[] {
-  const o = desiredObjects(ctx).value;
+  const o = objectsOf(ctx).value;
   return [
     ...o.databases.map((d): TaskSpec => ({ step: "", op: "pg.database", key: d.name, args: { ...d } })),
     ...o.defaultPrivileges.map((p): TaskSpec => ({

@@ -25,42 +25,42 @@ export interface PlanMeta {
 export type EffectRefiner = (before: TaskSpec | undefined, after: TaskSpec) => Effect | undefined;
 
 export function offlinePlan(exp: Expansion, meta: PlanMeta): Plan {
-  const steps: PlanStep[] = exp.steps.map((s) => ({
-    step: s.step.name,
-    unchanged: 0,
-    changes: s.hosts.flatMap((h) => h.tasks.map((t) => change(h.host, t, stateAction(t, undefined), undefined))),
-  }));
+  const changes = new Map<string, Change[]>(exp.steps.map((s) => [s.name, []]));
+  for (const host of exp.hosts) {
+    for (const [step, tasks] of exp.tasksOf(host)) {
+      const list = changes.get(step)!;
+      for (const t of tasks) list.push(change(host, t, stateAction(t, undefined), undefined));
+    }
+  }
+  const steps: PlanStep[] = exp.steps.map((s) => ({ step: s.name, unchanged: 0, changes: changes.get(s.name)! }));
   return finish("offline", exp.playbook, steps, meta);
 }
 
 export function basePlan(base: Expansion, exp: Expansion, meta: PlanMeta, refine?: EffectRefiner): Plan {
-  const old = new Map<string, TaskSpec>();
-  for (const s of base.steps) for (const h of s.hosts) for (const t of h.tasks) old.set(taskAddress(h.host, t), t);
-  const steps: PlanStep[] = [];
-  for (const s of exp.steps) {
-    const changes: Change[] = [];
-    let unchanged = 0;
-    const seen = new Set<string>();
-    for (const h of s.hosts) {
-      for (const t of h.tasks) {
-        const addr = taskAddress(h.host, t);
-        seen.add(addr);
-        const before = old.get(addr);
-        if (before && JSON.stringify(before.args) === JSON.stringify(t.args)) {
-          unchanged++;
+  const changes = new Map<string, Change[]>(exp.steps.map((s) => [s.name, []]));
+  const unchanged = new Map<string, number>(exp.steps.map((s) => [s.name, 0]));
+  const baseHosts = new Set(base.hosts);
+  for (const host of exp.hosts) {
+    const now = exp.tasksOf(host);
+    const before = baseHosts.has(host) ? base.tasksOf(host) : new Map<string, readonly TaskSpec[]>();
+    for (const s of exp.steps) {
+      const old = new Map((before.get(s.name) ?? []).map((t) => [taskAddress(host, t), t]));
+      const list = changes.get(s.name)!;
+      for (const t of now.get(s.name) ?? []) {
+        const addr = taskAddress(host, t);
+        const prev = old.get(addr);
+        old.delete(addr);
+        if (prev && JSON.stringify(prev.args) === JSON.stringify(t.args)) {
+          unchanged.set(s.name, unchanged.get(s.name)! + 1);
           continue;
         }
-        changes.push(change(h.host, t, stateAction(t, before), before, refine));
+        list.push(change(host, t, stateAction(t, prev), prev, refine));
       }
+      // what the old inventory had on this host and the new one no longer wants
+      for (const t of old.values()) if (removable(t)) list.push(change(host, t, "delete", t));
     }
-    // tasks of the old inventory that the new one no longer has on a host still selected
-    const baseStep = base.steps.find((b) => b.step.name === s.step.name);
-    for (const h of baseStep?.hosts ?? []) {
-      if (!meta.hosts.includes(h.host)) continue;
-      for (const t of h.tasks) if (!seen.has(taskAddress(h.host, t)) && removable(t)) changes.push(change(h.host, t, "delete", t));
-    }
-    steps.push({ step: s.step.name, changes, unchanged });
   }
+  const steps: PlanStep[] = exp.steps.map((s) => ({ step: s.name, changes: changes.get(s.name)!, unchanged: unchanged.get(s.name)! }));
   return finish("base", exp.playbook, steps, meta);
 }
 

@@ -1,28 +1,24 @@
 /**
- * Expansion: playbook × model × (limit, tags) → for each selected step, the task specs of each
- * host that takes part. Pure: renders templates (part of the program) but reads no host.
+ * Expansion: playbook × model × (limit, tags) → for each selected host, the task specs of each
+ * selected step. Hosts are expanded one at a time, on demand (`tasksOf`), and not kept: planning
+ * 3,000 hosts holds one host's rendered files at a time instead of all of them.
+ * Pure: renders templates (part of the program) but reads no host.
  */
 import type { Model } from "../model/model.js";
-import { hostContext, type ContextOptions } from "../modules/context.js";
+import { hostContext, type ContextOptions, type HostContext } from "../modules/context.js";
 import type { StepDef } from "../modules/module.js";
 import type { Playbook } from "./playbook.js";
 import { selectSteps } from "./playbook.js";
 import type { TaskSpec } from "./types.js";
 
-export interface ExpandedHost {
-  readonly host: string;
-  readonly tasks: readonly TaskSpec[];
-}
-
-export interface ExpandedStep {
-  readonly step: StepDef;
-  /** Hosts taking part, in inventory order, with their tasks. */
-  readonly hosts: readonly ExpandedHost[];
-}
-
 export interface Expansion {
   readonly playbook: string;
-  readonly steps: readonly ExpandedStep[];
+  /** The selected steps, in playbook order. */
+  readonly steps: readonly StepDef[];
+  /** The selected hosts, in inventory order. */
+  readonly hosts: readonly string[];
+  /** The tasks of one host, per step it takes part in (steps it does not take part in are absent). */
+  tasksOf(host: string): ReadonlyMap<string, readonly TaskSpec[]>;
 }
 
 export function expandPlaybook(
@@ -31,18 +27,20 @@ export function expandPlaybook(
   stepDefs: ReadonlyMap<string, StepDef>,
   o: { hosts: readonly string[]; tags?: readonly string[]; context?: ContextOptions },
 ): Expansion {
-  const contexts = o.hosts.map((h) => hostContext(model, h, o.context));
-  const steps: ExpandedStep[] = [];
-  for (const s of selectSteps(playbook, o.tags)) {
-    const def = stepDefs.get(s.step)!;
-    const hosts: ExpandedHost[] = [];
-    const t0 = performance.now();
-    for (const ctx of contexts) {
-      if (!def.applies(ctx)) continue;
-      hosts.push({ host: ctx.host.name, tasks: def.tasks(ctx).map((t) => ({ ...t, step: def.name })) });
-    }
-    if (process.env.PGSTY_TIMING) process.stderr.write(`timing:   ${def.name} ${(performance.now() - t0).toFixed(0)} ms\n`);
-    steps.push({ step: def, hosts });
+  const steps = selectSteps(playbook, o.tags).map((s) => stepDefs.get(s.step)!);
+  return {
+    playbook: playbook.name,
+    steps,
+    hosts: o.hosts,
+    tasksOf: (host) => expandHost(steps, hostContext(model, host, o.context)),
+  };
+}
+
+export function expandHost(steps: readonly StepDef[], ctx: HostContext): Map<string, TaskSpec[]> {
+  const out = new Map<string, TaskSpec[]>();
+  for (const def of steps) {
+    if (!def.applies(ctx)) continue;
+    out.set(def.name, def.tasks(ctx).map((t) => ({ ...t, step: def.name })));
   }
-  return { playbook: playbook.name, steps };
+  return out;
 }
