@@ -50,8 +50,10 @@ function unescapeSumName(s: string): string {
 
 /** Pure: "@sha256" lines, then "@find" and NUL-terminated find records → the fact per key. */
 export function parseFile(stdout: string, keys: readonly string[]): Map<string, FileFact> {
-  const at = stdout.indexOf("@find\n");
-  if (!stdout.startsWith("@sha256\n") || at < 0) throw new Error("file: sections @sha256/@find missing");
+  if (!keys.some(isAbsolutePath)) return new Map(); // the fragment read nothing
+  // "@find" alone on a line: a sha256sum line always starts with a hash or "\\"
+  const at = stdout.indexOf("\n@find\n") + 1;
+  if (!stdout.startsWith("@sha256\n") || at < 1) throw new Error("file: sections @sha256/@find missing");
   const sums = new Map<string, string>();
   for (const line of stdout.slice("@sha256\n".length, at).split("\n")) {
     const m = /^(\\?)([0-9a-f]{64}) [ *](.*)$/s.exec(line);

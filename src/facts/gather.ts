@@ -109,9 +109,7 @@ export function splitFactOutput(stdout: string, stderr: string, nonce: string): 
   const out = frames(stdout, nonce);
   const err = frames(stderr, nonce);
   const sections = new Map<string, FactSection>();
-  for (const [fact, o] of out) {
-    sections.set(fact, { stdout: o.text, stderr: err.get(fact)?.text ?? "", status: o.status });
-  }
+  for (const [fact, o] of out) sections.set(fact, { stdout: o.text, stderr: err.get(fact)?.text ?? "", status: o.status });
   return sections;
 }
 
@@ -170,10 +168,9 @@ export async function gatherFacts(
   if (requests.length === 0) return new GatheredFacts(new Map(), new Map(), 0);
   const script = factScript(requests, registry, options.nonce);
   const started = performance.now();
-  const result = await connector.exec(
-    { text: script.text, display: `gather facts ${script.groups.map((g) => g.fact).join(" ")}` },
-    { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) },
-  );
+  const display = `gather facts ${script.groups.map((g) => g.fact).join(" ")}`;
+  const limits = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) };
+  const result = await connector.exec({ text: script.text, display }, limits);
   options.onRoundTrip?.({
     host: connector.host,
     facts: script.groups.map((g) => g.fact),
@@ -281,10 +278,9 @@ export class FactCache {
       this.#roundTrips += got.roundTrips;
       for (const r of missing) {
         const reason = got.failed(r.fact);
-        const entry: Entry = reason !== undefined ? { ok: false, reason } : got.has(r.fact, r.key) ? { ok: true, present: true, value: got.get(r.fact, r.key) } : { ok: true, present: false };
         const entries = this.#entries.get(r.fact) ?? new Map<string, Entry>();
-        entries.set(r.key, entry);
         this.#entries.set(r.fact, entries);
+        entries.set(r.key, reason !== undefined ? { ok: false, reason } : { ok: true, present: got.has(r.fact, r.key), value: got.get(r.fact, r.key) });
       }
     }
     const values = new Map<string, Map<string, unknown>>();

@@ -49,6 +49,7 @@ const STATUSES = new Set<string>(["installed", "config-files", "half-installed",
 
 /** Pure: "@dpkg"/"@rpm" and tab-separated lines → the fact per key. */
 export function parsePkg(stdout: string, keys: readonly string[]): Map<string, PkgFact> {
+  if (!keys.some(isPackageName)) return new Map(); // the fragment read nothing
   const lines = stdout.split("\n");
   const head = lines.shift();
   if (head !== "@dpkg" && head !== "@rpm") throw new Error(`pkg: unexpected first line ${JSON.stringify(head)}`);

@@ -78,6 +78,7 @@ const DISABLED = new Set(["disabled", "masked", "masked-runtime"]);
 export function parseService(stdout: string, keys: readonly string[]): Map<string, ServiceFact> {
   const units = keys.filter(isUnitName);
   const out = new Map<string, ServiceFact>();
+  if (units.length === 0) return out; // the fragment read nothing
   const lines = stdout.split("\n");
   const head = lines.shift();
   if (head === "@pidfile") {
