@@ -52,10 +52,11 @@ export function fieldChanges(before: Readonly<Record<string, unknown>> | undefin
 }
 
 /**
- * Lines of config files that carry secrets, whatever the format: `password: x` (YAML),
- * `repo1-cipher-pass=x` (INI), `insecure-password x` (HAProxy), SCRAM/MD5 verifiers anywhere.
+ * Lines of config files that carry secrets, whatever the format and wherever the keyword stands:
+ * `password: x` (YAML), `repo1-cipher-pass=x` (INI), `user admin insecure-password 'x'`
+ * (HAProxy); and SCRAM/MD5 verifiers anywhere. Comment lines are left alone.
  */
-const SECRET_LINE = /^(\s*[-\w."]*(?:password|passwd|secret|cipher[-_]pass|s3[-_]key|auth[-_]key)[-\w."]*\s*(?:[:=]\s*|\s+))(\S.*)$/i;
+const SECRET_WORD = /([-\w."]*(?:password|passwd|secret|cipher[-_]pass|s3[-_]key|auth[-_]key)[-\w."]*\s*(?:[:=]\s*|\s+))(\S.*)$/i;
 const VERIFIER = /SCRAM-SHA-256\$[^\s"',]+|md5[0-9a-f]{32}/g;
 
 /** A file's content with every secret replaced by "(sensitive)", so a diff can be shown. */
@@ -64,8 +65,9 @@ export function maskSecretsInText(content: string): string {
     .split("\n")
     .map((line) => {
       const masked = line.replace(VERIFIER, MASK);
-      const m = SECRET_LINE.exec(masked);
-      return m && !m[2]!.startsWith(MASK) && !/^#/.test(masked.trim()) ? `${m[1]}${MASK}` : masked;
+      if (/^\s*[#;]/.test(masked)) return masked;
+      const m = SECRET_WORD.exec(masked);
+      return m && !m[2]!.startsWith(MASK) ? `${masked.slice(0, m.index)}${m[1]}${MASK}` : masked;
     })
     .join("\n");
 }

@@ -120,3 +120,29 @@ describe("plans against a base inventory", () => {
     expect(del.map((c) => [c.key, c.action])).toContainEqual(["/etc/haproxy/pg-test-extra.cfg", "delete"]);
   });
 });
+
+describe("secrets in file diffs", () => {
+  it.each([
+    ["    user admin insecure-password 'Hap.Secret'", "Hap.Secret"],
+    ["  password: Patroni.Secret", "Patroni.Secret"],
+    ["repo1-cipher-pass=Cipher.Secret", "Cipher.Secret"],
+    ["repo1-s3-key-secret=S3.Secret", "S3.Secret"],
+    ['"dbuser_x" "SCRAM-SHA-256$4096:abc=$def=:ghi="', "SCRAM-SHA-256$4096"],
+    ["authentication: { superuser: { username: postgres, password: Su.Secret } }", "Su.Secret"],
+  ])("masks %s", async (line, secret) => {
+    const { maskSecretsInText } = await import("../../../src/plan/compare.js");
+    const out = maskSecretsInText(`a\n${line}\nb`);
+    expect(out).not.toContain(secret);
+    expect(out).toContain("(sensitive)");
+  });
+
+  it("a changed HAProxy admin password is not shown in a --base plan", () => {
+    const before = read("conf/ha/pg-test.yml");
+    const a = expansion(before), b = expansion(before.replace("HAProxy.Example.ChangeMe", "Brand.New.Secret"));
+    const p = basePlan(a.exp, b.exp, meta(b.hosts), refineEffect);
+    const text = renderPlanHuman(p, { color: false }) + JSON.stringify(p);
+    expect(text).not.toContain("Brand.New.Secret");
+    expect(text).not.toContain("HAProxy.Example.ChangeMe");
+    expect(p.steps.find((s) => s.step === "haproxy.config")!.changes.length).toBe(3);
+  });
+});
