@@ -51,7 +51,7 @@ export const pgDatabaseOp: Op<DatabaseState> = {
   async apply(ctx: ApplyContext, task: TaskSpec): Promise<void> {
     // at most: create (or drop + create), then what is inside, then what a disabled database held
     for (let pass = 0; pass < 3; pass++) {
-      const state = observe(task, await ctx.refresh(this.needs(task)));
+      const state = observe(task, await ctx.refresh(pgDatabaseOp.needs(task)));
       if (isUnobservable(state)) throw new Error(`pg.database ${task.key}: ${state.reason}`);
       const p = plan(task, state);
       if (p.action === "unknown") throw new Error(`pg.database ${task.key}: ${p.reason ?? "cannot be changed"}`);

@@ -106,7 +106,7 @@ export const pgDefaultPrivilegesOp: Op<DefaultPrivilegesState> = {
     return { action: p.action, effect: "none", ...(p.fields.length ? { fields: p.fields } : {}) };
   },
   async apply(ctx: ApplyContext, task: TaskSpec): Promise<void> {
-    const state = observe(task, await ctx.refresh(this.needs(task)));
+    const state = observe(task, await ctx.refresh(pgDefaultPrivilegesOp.needs(task)));
     if (isUnobservable(state)) throw new Error(`pg.default_privileges ${task.key}: ${state.reason}`);
     await runBatches(ctx.connector, taskTarget(task), planDefaultPrivileges(args(task), state).batches, ctx.signal);
   },

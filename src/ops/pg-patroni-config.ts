@@ -105,11 +105,12 @@ export const patroniConfigOp: Op<PatroniConfigFact> = {
   async apply(ctx: ApplyContext, task: TaskSpec): Promise<void> {
     const a = args(task);
     if (!isRestUrl(a.url)) throw new Error(`patroni.config: invalid REST API URL ${a.url}`);
-    const state = observe(task, await ctx.refresh(this.needs(task)));
+    const state = observe(task, await ctx.refresh(patroniConfigOp.needs(task)));
     if (isUnobservable(state)) throw new Error(`patroni.config ${task.key}: ${state.reason}`);
     const { patch } = configPatch(a.config, state.config);
     if (!patch) return;
-    const cmd = sh`curl -sS -f -m 10 ${raw(caOption(a.url))} -K - -X PATCH -H ${"Content-Type: application/json"} ${`${a.url}/config`}`;
+    const ca = caOption(a.url);
+    const cmd = sh`curl -sS -f -m 10${raw(ca ? ` ${ca}` : "")} -K - -X PATCH -H ${"Content-Type: application/json"} ${`${a.url}/config`}`;
     const result = await ctx.connector.exec(cmd, { stdin: patchCurlConfig(a, patch), ...(ctx.signal ? { signal: ctx.signal } : {}) });
     if (result.code !== 0) throw new ExecError("failed", ctx.connector.host, cmd.display, failureMessage(ctx.connector.host, cmd.display, result), result);
   },

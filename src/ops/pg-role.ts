@@ -42,7 +42,7 @@ export const pgRoleOp: Op<RoleState> = {
     return { action: p.action, effect: "none", ...(p.reason ? { reason: p.reason } : {}), ...(p.fields.length ? { fields: p.fields } : {}) };
   },
   async apply(ctx: ApplyContext, task: TaskSpec): Promise<void> {
-    const state = observe(task, await ctx.refresh(this.needs(task)));
+    const state = observe(task, await ctx.refresh(pgRoleOp.needs(task)));
     if (isUnobservable(state)) throw new Error(`pg.role ${task.key}: ${state.reason}`);
     const p = plan(task, state);
     if (p.action === "unknown") throw new Error(`pg.role ${task.key}: ${p.reason ?? "cannot be changed"}`);

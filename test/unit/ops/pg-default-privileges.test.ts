@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import type { PgDefaultAcl } from "../../../src/facts/pg-objects.js";
+import type { DesiredDefaultPrivilege } from "../../../src/modules/pgsql/objects/types.js";
+import { effectivePrivileges, pgDefaultPrivilegesOp, planDefaultPrivileges } from "../../../src/ops/pg-default-privileges.js";
+import type { TaskSpec } from "../../../src/plan/types.js";
+import { facts, fakeConnector } from "./pg-helpers.js";
+
+const want = (o: Partial<DesiredDefaultPrivilege> = {}): DesiredDefaultPrivilege => ({
+  role: "postgres", objectType: "TABLES", grantee: "dbrole_readonly", action: "grant", privileges: ["SELECT"], grantOption: false,
+  databases: ["meta", "postgres"], ...o,
+});
+const acl = (role: string, objectType: PgDefaultAcl["objectType"], items: [string, string, boolean?][], schema: string | null = null): PgDefaultAcl => ({
+  role, schema, objectType, acl: items.map(([grantee, privilege, grantable]) => ({ grantee, privilege, grantable: grantable ?? false })),
+});
+const live = (m: Record<string, PgDefaultAcl[] | undefined>) => ({ databases: new Map(Object.entries(m)) });
+const sqlOf = (p: ReturnType<typeof planDefaultPrivileges>) => p.batches.map((b) => `[${b.database}] ${b.statements.map((s) => s.display).join("; ")}`);
+
+describe("pg.default_privileges: what the server applies", () => {
+  it("without a global entry the built-in defaults hold: PUBLIC may EXECUTE functions and USE types", () => {
+    expect(effectivePrivileges(want({ objectType: "FUNCTIONS", grantee: "PUBLIC", privileges: ["EXECUTE"] }), [])).toEqual([{ grantee: "PUBLIC", privilege: "EXECUTE", grantable: false }]);
+    expect(effectivePrivileges(want({ objectType: "TYPES", grantee: "PUBLIC" }), [])).toHaveLength(1);
+    expect(effectivePrivileges(want({ grantee: "PUBLIC" }), [])).toEqual([]);
+    expect(effectivePrivileges(want({ grantee: "postgres" }), []).map((a) => a.privilege)).toContain("TRUNCATE");
+  });
+
+  it("a global entry replaces the defaults; a schema entry is read on its own", () => {
+    const rows = [acl("postgres", "FUNCTIONS", [["postgres", "EXECUTE"]]), acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]], "app")];
+    expect(effectivePrivileges(want({ objectType: "FUNCTIONS", grantee: "PUBLIC" }), rows)).toEqual([]);
+    expect(effectivePrivileges(want({ schema: "app" }), rows)).toEqual([{ grantee: "dbrole_readonly", privilege: "SELECT", grantable: false }]);
+    expect(effectivePrivileges(want(), rows)).toEqual([]);
+    expect(effectivePrivileges(want({ role: "other", schema: "app" }), rows)).toEqual([]);
+  });
+});
+
+describe("pg.default_privileges: plan", () => {
+  it("grants what is missing, per database; created when none of it was there", () => {
+    const p = planDefaultPrivileges(want({ privileges: ["INSERT", "SELECT", "UPDATE"] }), live({
+      meta: [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]])],
+      postgres: undefined,
+    }));
+    expect(p.action).toBe("update");
+    expect(sqlOf(p)).toEqual([
+      `[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT INSERT, UPDATE ON TABLES TO "dbrole_readonly"`,
+      `[postgres] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT INSERT, SELECT, UPDATE ON TABLES TO "dbrole_readonly"`,
+    ]);
+    expect(p.fields).toEqual([
+      { field: "meta", before: "SELECT", after: "INSERT, SELECT, UPDATE" },
+      { field: "postgres", after: "INSERT, SELECT, UPDATE" },
+    ]);
+    expect(planDefaultPrivileges(want(), live({})).action).toBe("create");
+  });
+
+  it("is a no-op when granted everywhere; WITH GRANT OPTION needs the option", () => {
+    const rows = [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]])];
+    expect(planDefaultPrivileges(want(), live({ meta: rows, postgres: rows }))).toEqual({ action: "noop", fields: [], batches: [] });
+    const p = planDefaultPrivileges(want({ grantOption: true, databases: ["meta"] }), live({ meta: rows }));
+    expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT SELECT ON TABLES TO "dbrole_readonly" WITH GRANT OPTION`]);
+    expect(p.fields).toEqual([{ field: "meta", before: "SELECT", after: "SELECT*" }]);
+    const withOption = [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT", true]])];
+    expect(planDefaultPrivileges(want({ grantOption: true, databases: ["meta"] }), live({ meta: withOption })).action).toBe("noop");
+    expect(planDefaultPrivileges(want({ databases: ["meta"] }), live({ meta: withOption })).action).toBe("noop");
+  });
+
+  it("revokes what is granted (the built-in EXECUTE of PUBLIC included), in a schema when asked", () => {
+    const p = planDefaultPrivileges(want({ objectType: "FUNCTIONS", grantee: "PUBLIC", action: "revoke", privileges: ["EXECUTE"], databases: ["meta"] }), live({ meta: [] }));
+    expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`]);
+    expect(p.fields).toEqual([{ field: "meta", before: "EXECUTE", after: "none" }]);
+    const inSchema = want({ schema: "app", action: "revoke", databases: ["meta"] });
+    expect(planDefaultPrivileges(inSchema, live({ meta: [] })).action).toBe("noop");
+    expect(sqlOf(planDefaultPrivileges(inSchema, live({ meta: [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]], "app")] })))).toEqual([
+      `[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "app" REVOKE SELECT ON TABLES FROM "dbrole_readonly"`,
+    ]);
+  });
+
+  it("quotes hostile names; refuses privileges that are not SQL keywords of the type", () => {
+    const p = planDefaultPrivileges(want({ role: 'a"b', schema: "x'; drop table y; --", grantee: 'c"d', databases: ["meta"] }), live({}));
+    expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "a""b" IN SCHEMA "x'; drop table y; --" GRANT SELECT ON TABLES TO "c""d"`]);
+    expect(() => planDefaultPrivileges(want({ privileges: ["SELECT; DROP TABLE x"] }), live({}))).toThrow(/is not a privilege on TABLES/);
+    expect(() => planDefaultPrivileges(want({ objectType: "SCHEMAS", privileges: ["SELECT"] }), live({}))).toThrow(/is not a privilege on SCHEMAS/);
+  });
+});
+
+describe("pg.default_privileges op", () => {
+  const task = (p: DesiredDefaultPrivilege): TaskSpec => ({ step: "pgsql.db", op: "pg.default_privileges", key: "k", args: { ...p } });
+  const per = (m: Record<string, PgDefaultAcl[]>, errors: Record<string, string> = {}) => ({ databases: new Map(Object.entries(m)), errors: new Map(Object.entries(errors)) });
+
+  it("unknown when a listed database could not be read or PostgreSQL is down", () => {
+    const t = task(want());
+    expect(pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, facts({ "pg.default_privileges": per({}, { meta: "boom" }) })))).toMatchObject({
+      action: "unknown", reason: "database meta could not be read: boom",
+    });
+    expect(pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, facts({ "pg.default_privileges": { down: true, reason: "x" } }))).action).toBe("unknown");
+  });
+
+  it("apply runs one transaction per database that needs it", async () => {
+    const t = task(want());
+    const f = facts({ "pg.default_privileges": per({ meta: [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]])], postgres: [] }) });
+    const conn = fakeConnector();
+    await pgDefaultPrivilegesOp.apply({ connector: conn, refresh: async () => f }, t, pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, f)));
+    expect(conn.calls.map((c) => c.display)).toEqual([expect.stringContaining("PGDATABASE=postgres ")]);
+    expect(conn.calls[0]!.stdin).toBe(
+      `SET standard_conforming_strings = on;\nBEGIN;\nALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT SELECT ON TABLES TO "dbrole_readonly";\nCOMMIT;\n`,
+    );
+  });
+});
