@@ -35,22 +35,39 @@ function objectsOf(ctx: HostContext): ReturnType<typeof desiredObjects> {
   return o;
 }
 
+/** The server the pg.* ops talk to (local socket as the dbsu) and the cluster's system users. */
+function pgTarget(ctx: HostContext) {
+  const v = ctx.vars;
+  return {
+    dbsu: v.pg_dbsu,
+    socketDir: v.pg_localhost,
+    port: v.pg_port,
+    systemUsers: { dbsu: v.pg_dbsu, replicator: v.pg_replication_username, admin: v.pg_admin_username, monitor: v.pg_monitor_username },
+  };
+}
+
 function roleTasks(ctx: HostContext): TaskSpec[] {
   const cluster = roleSourceCluster(ctx);
+  const target = pgTarget(ctx);
   return objectsOf(ctx).value.roles.map((r) => {
     // the server must hold the very verifier pgbouncer's userlist has: pgbouncer logs in with it
     const plain = "password" in r && typeof r.password === "string" && r.password !== "" ? r.password : undefined;
     const password = plain === undefined ? undefined : isPasswordHash(plain) ? plain : deferredSecret(["scram", plain, r.name, cluster], () => pgbouncerSecret(plain, r.name, cluster));
-    return { step: "", op: "pg.role", key: r.name, args: { ...r, ...(password ? { password } : {}) }, sensitive: ["password"] };
+    return { step: "", op: "pg.role", key: r.name, args: { ...r, ...(password ? { password } : {}), target }, sensitive: ["password"] };
   });
 }
 
 function databaseTasks(ctx: HostContext): TaskSpec[] {
   const o = objectsOf(ctx).value;
+  const target = pgTarget(ctx);
   return [
-    ...o.databases.map((d): TaskSpec => ({ step: "", op: "pg.database", key: d.name, args: { ...d } })),
+    ...o.databases.map((d): TaskSpec => ({ step: "", op: "pg.database", key: d.name, args: { ...d, target } })),
     ...o.defaultPrivileges.map((p): TaskSpec => ({
-      step: "", op: "pg.default_privileges", key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}`, args: { ...p },
+      step: "",
+      op: "pg.default_privileges",
+      // a plain grant and a grant with grant option of the same tuple are two tasks
+      key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}${p.grantOption ? ":option" : ""}`,
+      args: { ...p, target },
     })),
   ];
 }

@@ -114,7 +114,7 @@ function pick(o: Readonly<Record<string, unknown>> | undefined, keys: readonly s
 export function describeArgs(args: Readonly<Record<string, unknown>>): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(args)) {
-    if (k === "name" || k === "path" || k === "unit" || v === undefined || v === null) continue;
+    if (k === "name" || k === "path" || k === "unit" || k === "target" || v === undefined || v === null) continue;
     if (v === true) parts.push(k);
     else if (v === false) parts.push(`!${k}`);
     else if (Array.isArray(v)) parts.push(`${k}=[${v.map((x) => (typeof x === "object" && x !== null ? String((x as { name?: unknown }).name ?? "{…}") : String(x))).join(",")}]`);
