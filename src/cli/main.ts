@@ -4,7 +4,7 @@
  * line on stderr (the stack only with PGSTY_DEBUG=1), never a raw stack trace.
  */
 import { writeFileSync } from "node:fs";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { processOutput, type Output } from "./output.js";
 
 // Commands are imported when run: `validate` should not pay for loading the docs generator.
@@ -51,6 +51,11 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     });
 
   const tagList = (v: string, prev: string[]) => [...prev, ...v.split(",").map((t) => t.trim()).filter(Boolean)];
+  const forks = (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of at least 1");
+    return n;
+  };
 
   frontOptions(program.command("plan").description("show what would change; exit 0 (2 with --detailed-exitcode when something changes), 1 on error"))
     .option("-t, --tags <tags>", "only the steps with these tags (comma-separated, repeatable)", tagList, [])
@@ -59,9 +64,21 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--base <file>", "compare with the desired state of this (older) inventory instead (repeatable)", collect, [])
     .option("--json", "the plan as versioned JSON", false)
     .option("--detailed-exitcode", "exit 2 when the plan has changes", false)
+    .option("--forks <n>", "hosts read at once (live plan)", forks, 10)
     .action(async (o) => {
       const { planCommand } = await import("./plan.js");
-      setExit(planCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, tags: o.tags, playbook: o.playbook, offline: o.offline || o.base.length > 0, base: o.base, json: o.json, detailedExitcode: o.detailedExitcode }, out));
+      setExit(await planCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, tags: o.tags, playbook: o.playbook, offline: o.offline || o.base.length > 0, base: o.base, json: o.json, detailedExitcode: o.detailedExitcode, forks: o.forks }, out));
+    });
+
+  frontOptions(program.command("apply").description("plan against the hosts, confirm, converge them; exit 0 ok, 1 failed"))
+    .option("-t, --tags <tags>", "only the steps with these tags (comma-separated, repeatable)", tagList, [])
+    .option("--playbook <name>", "playbook of playbooks/ to apply", "pgsql")
+    .option("-y, --yes", "apply without asking (needed when stdin is not a terminal)", false)
+    .option("--forks <n>", "hosts changed at once within a wave", forks, 10)
+    .option("--json", "the plan, then one JSON event per line (NDJSON), secrets masked", false)
+    .action(async (o) => {
+      const { applyCommand } = await import("./apply.js");
+      setExit(await applyCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, tags: o.tags, playbook: o.playbook, yes: o.yes, forks: o.forks, json: o.json }, out));
     });
 
   frontOptions(program.command("render").description("write every file pgsty would put on each host to DIR/<host>/<path>, and DIR/<host>/objects.json"))

@@ -25,6 +25,8 @@ export interface PlanOptions extends FrontOptions {
   readonly base: readonly string[];
   readonly json: boolean;
   readonly detailedExitcode: boolean;
+  /** Live plans: hosts read at once (default 10). */
+  readonly forks?: number;
 }
 
 function expand(model: Model, playbookName: string, hosts: readonly string[], tags: readonly string[], out: Diagnostic[]): Expansion | undefined {
@@ -44,12 +46,10 @@ function expand(model: Model, playbookName: string, hosts: readonly string[], ta
 /** PGSTY_TIMING=1 prints how long each phase took (stderr), for performance work. */
 const timing = process.env.PGSTY_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(0)} ms\n`) : () => {};
 
-export function planCommand(o: PlanOptions, out: Output): number {
+export function planCommand(o: PlanOptions, out: Output): number | Promise<number> {
   let t0 = performance.now();
-  if (!o.offline) {
-    out.stderr("error: a live plan reads the hosts, which this version cannot do yet: use --offline (optionally with --base OLD.yml)");
-    return 1;
-  }
+  // a live plan reads the hosts (cli/apply.ts); loaded only then, so --offline stays fast
+  if (!o.offline) return import("./apply.js").then((m) => m.livePlanCommand(o, out));
   const front = runFront(o);
   const diagnostics = [...front.diagnostics];
   let base: ReturnType<typeof runFront> | undefined;

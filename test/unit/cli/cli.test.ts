@@ -126,12 +126,6 @@ describe("pgsty schema", () => {
 describe("pgsty plan / render", () => {
   const conf = join(import.meta.dirname, "..", "..", "..", "conf", "ha", "pg-test.yml");
 
-  it("plan without --offline refuses clearly (no engine yet)", async () => {
-    const r = await run("plan", "-i", conf);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("--offline");
-  });
-
   it("plan --offline --detailed-exitcode exits 2 with changes; --base of itself exits 0", async () => {
     expect((await run("plan", "--offline", "-i", conf, "--detailed-exitcode")).code).toBe(2);
     const same = await run("plan", "--base", conf, "-i", conf, "--detailed-exitcode");

@@ -1,0 +1,285 @@
+/**
+ * Apply: converge the hosts of a confirmed live plan (ARCHITECTURE §3, issue 4 §6).
+ *
+ * Steps run in playbook order; within a step, waves (waves.ts) and the hosts of a wave in
+ * parallel under p-limit(`forks`). On one host the step's tasks run in order, each one:
+ * re-check (its facts re-read just before, when the plan had a change for it or anything changed
+ * on the host since the facts were read; otherwise the plan's facts, no round trip) → re-diff →
+ * apply only if still needed → invalidate its facts. Tasks the plan found unchanged are diffed
+ * too, so a change made earlier in the run that affects them is still converged.
+ *
+ * Handlers run after the host's tasks of the step, once per service (handlers.ts); Patroni
+ * restarts wait for the end of the step and roll: replicas first, primaries last. Handlers of
+ * changes already made also run when a later task of the host failed: nothing could detect a
+ * missed reload later, the files being already converged. They do not run after an interrupt
+ * (nothing new starts): their events say what is pending.
+ *
+ * A failure stops its host; in a primary-first step a failed (or unreachable) primary also
+ * stops the replicas of its cluster. Other hosts go on. Aborting (Ctrl-C) lets running tasks
+ * finish and starts nothing new. Prints nothing: everything is an event.
+ */
+import { performance } from "node:perf_hooks";
+import pLimit from "p-limit";
+import type { Connector } from "./connector.js";
+import { maskerFor, type ApplyEvent, type HostRecap, type TaskStatus } from "./events.js";
+import { isRolling, runHandler, Triggers, type Handler, type HandlerRunner, type HostFacts } from "./handlers.js";
+import { primariesOf, rollingWaves, wavesOf, type HostRole, type Wave } from "./waves.js";
+import type { WaveOrder } from "../modules/module.js";
+import { OPS, type Op, type OpDiff } from "../ops/index.js";
+import type { Change, Effect, Plan, TaskSpec } from "../plan/types.js";
+import { taskAddress } from "../plan/types.js";
+
+/** A host as the plan left it: its connector and facts, or why it could not be read. */
+export interface ApplyHost {
+  readonly connector?: Connector;
+  readonly cache?: HostFacts;
+  readonly error?: string;
+}
+
+export interface ApplyInput {
+  /** The plan's steps, in order, with their wave order. */
+  readonly steps: readonly { readonly name: string; readonly waves?: WaveOrder }[];
+  /** The plan's hosts, in inventory order. */
+  readonly hosts: readonly string[];
+  /** The same expansion the plan used. */
+  tasksOf(host: string): ReadonlyMap<string, readonly TaskSpec[]>;
+  readonly plan: Plan;
+  readonly sessions: ReadonlyMap<string, ApplyHost>;
+  readonly roles?: ReadonlyMap<string, HostRole>;
+}
+
+export interface ApplyOptions {
+  /** Hosts of a wave run at once; default 10. */
+  readonly forks?: number;
+  readonly ops?: ReadonlyMap<string, Op>;
+  /** Aborting starts nothing new; running tasks finish. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (e: ApplyEvent) => void;
+  readonly runHandler?: HandlerRunner;
+}
+
+export interface ApplyResult {
+  readonly recap: readonly HostRecap[];
+  /** No task or handler failed, no host was unreachable, nothing was interrupted. */
+  readonly ok: boolean;
+  readonly aborted: boolean;
+  /** Wall time of the whole apply (ms). */
+  readonly ms: number;
+}
+
+interface HostRun {
+  readonly host: string;
+  readonly session: ApplyHost;
+  readonly tasks: ReadonlyMap<string, readonly TaskSpec[]>;
+  readonly startTrips: number;
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  handlers: number;
+  ms: number;
+  stopped?: string;
+  /** Something changed on the host since its facts were last read. */
+  dirty: boolean;
+}
+
+const SERVICE_OP = "service.running";
+
+export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promise<ApplyResult> {
+  const t0 = performance.now();
+  const emit = o.onEvent ?? (() => {});
+  const ops = o.ops ?? OPS;
+  const handlerRunner = o.runHandler ?? runHandler;
+  const limit = pLimit(Math.max(1, o.forks ?? 10));
+  const roles = input.roles ?? new Map<string, HostRole>();
+  const primaries = primariesOf(roles);
+  const aborted = (): boolean => o.signal?.aborted === true;
+  const planned = new Map<string, Change>();
+  for (const s of input.plan.steps) for (const c of s.changes) planned.set(c.address, c);
+
+  const runs = new Map<string, HostRun>();
+  for (const host of input.hosts) {
+    const session = input.sessions.get(host) ?? { error: "not planned" };
+    const reachable = session.connector && session.cache && !session.error;
+    runs.set(host, {
+      host, session, tasks: input.tasksOf(host), startTrips: session.cache?.roundTrips ?? 0,
+      ok: 0, changed: 0, failed: reachable ? 0 : 1, skipped: 0, handlers: 0, ms: 0, dirty: false,
+      ...(reachable ? {} : { stopped: `unreachable: ${session.error ?? "no connection"}` }),
+    });
+  }
+  const stop = (r: HostRun, reason: string): void => {
+    if (r.stopped) return;
+    r.stopped = reason;
+    emit({ type: "host_stopped", host: r.host, reason });
+  };
+  const skip = (r: HostRun, tasks: readonly TaskSpec[], reason: string): void => {
+    for (const t of tasks) {
+      r.skipped++;
+      emit({ type: "task_finish", ...ref(r.host, t), status: "skipped", reason, ms: 0 });
+    }
+  };
+
+  async function runTask(r: HostRun, task: TaskSpec): Promise<{ status: TaskStatus; effect: Effect }> {
+    const mask = maskerFor(task);
+    const started = performance.now();
+    const address = taskAddress(r.host, task);
+    emit({ type: "task_start", ...ref(r.host, task) });
+    const finish = (status: TaskStatus, d: Partial<OpDiff>, error?: string): { status: TaskStatus; effect: Effect } => {
+      const effect = d.effect ?? "none";
+      emit({
+        type: "task_finish", ...ref(r.host, task), status, ...(d.action ? { action: d.action } : {}), effect,
+        ...(d.reason ? { reason: mask(d.reason) } : {}), ...(error ? { error: mask(error) } : {}), ms: performance.now() - started,
+      });
+      return { status, effect };
+    };
+    const op = ops.get(task.op);
+    if (!op) return finish("failed", { action: "unknown" }, `no op implements \`${task.op}\``);
+    const facts = r.session.cache!;
+    try {
+      const needs = op.needs(task);
+      const plan = planned.get(address);
+      const read = plan || r.dirty ? await facts.refresh(needs) : await facts.gather(needs);
+      const d = op.diff(task, op.observe(task, read));
+      if (d.action === "noop") return finish("ok", d);
+      if (d.action === "unknown") return finish("failed", d, `cannot be checked: ${d.reason ?? "state unknown"}`);
+      await op.apply({ connector: r.session.connector!, refresh: (req) => facts.refresh(req) }, task, d);
+      facts.invalidate(needs);
+      r.dirty = true;
+      // the plan's effect was refined from the content read then; the re-diff has no content
+      return finish("changed", { ...d, effect: d.effect === "none" ? "none" : (plan?.effect ?? d.effect) });
+    } catch (e) {
+      r.dirty = true;
+      return finish("failed", { action: planned.get(address)?.action ?? "unknown" }, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  async function runHandlerOn(r: HostRun, step: string, h: Handler): Promise<void> {
+    const started = performance.now();
+    const base = { host: r.host, step, service: h.service, action: h.action };
+    if (aborted()) {
+      emit({ type: "handler_finish", ...base, status: "skipped", reason: `interrupted: ${h.action} ${h.service} by hand (triggered by ${h.triggers.join(", ")})`, ms: 0 });
+      return;
+    }
+    emit({ type: "handler_start", ...base, triggers: h.triggers });
+    try {
+      const out = await handlerRunner({ connector: r.session.connector!, facts: r.session.cache! }, h);
+      r.dirty = true;
+      if (out.ran) r.handlers++;
+      emit({ type: "handler_finish", ...base, status: out.ran ? "changed" : "skipped", ...(out.ran ? {} : { reason: out.reason }), ms: performance.now() - started });
+    } catch (e) {
+      r.failed++;
+      const error = maskerFor(undefined)(e instanceof Error ? e.message : String(e));
+      emit({ type: "handler_finish", ...base, status: "failed", error, ms: performance.now() - started });
+      stop(r, `${h.action} of ${h.service} failed`);
+    }
+  }
+
+  /** After a change on the host, the facts of the next step's tasks are read again, at once. */
+  async function rereadStep(r: HostRun, tasks: readonly TaskSpec[]): Promise<void> {
+    const needs = tasks.flatMap((t) => {
+      try {
+        return ops.get(t.op)?.needs(t) ?? [];
+      } catch {
+        return [];
+      }
+    });
+    try {
+      await r.session.cache!.refresh(needs);
+      r.dirty = false;
+    } catch {
+      // a transport failure shows again on the first task, which reports it
+    }
+  }
+
+  /** The user a daemon runs as: the `user` arg of the host's service.running task of the unit. */
+  const userOf = (r: HostRun) => (unit: string): string | undefined => {
+    for (const list of r.tasks.values()) {
+      for (const t of list) if (t.op === SERVICE_OP && t.key === unit && typeof t.args.user === "string") return t.args.user;
+    }
+    return undefined;
+  };
+
+  async function runHostStep(r: HostRun, step: string, rolling: { host: string; h: Handler }[]): Promise<void> {
+    const tasks = r.tasks.get(step) ?? [];
+    const started = performance.now();
+    const triggers = new Triggers();
+    if (r.dirty && !r.stopped && !aborted()) await rereadStep(r, tasks);
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i]!;
+      if (r.stopped || aborted()) {
+        skip(r, tasks.slice(i), r.stopped ? `host stopped: ${r.stopped}` : "interrupted");
+        break;
+      }
+      const res = await runTask(r, task);
+      if (res.status === "ok") r.ok++;
+      else if (res.status === "changed") {
+        r.changed++;
+        triggers.add(task, taskAddress(r.host, task), res.effect);
+      } else {
+        r.failed++;
+        stop(r, `${taskAddress(r.host, task)} failed`);
+      }
+    }
+    for (const h of triggers.handlers(userOf(r))) {
+      if (isRolling(h) && !aborted()) rolling.push({ host: r.host, h });
+      else await runHandlerOn(r, step, h);
+    }
+    r.ms += performance.now() - started;
+  }
+
+  emit({ type: "apply_start", hosts: input.hosts, steps: input.steps.map((s) => s.name) });
+  for (const step of input.steps) {
+    const hosts = input.hosts.filter((h) => runs.get(h)!.tasks.has(step.name));
+    if (hosts.length === 0) continue;
+    const stepStart = performance.now();
+    const waves = wavesOf(step.waves, hosts, roles);
+    emit({ type: "step_start", step: step.name, waves: waves.map((w) => w.hosts) });
+    const rolling: { host: string; h: Handler }[] = [];
+    const runWave = async (w: Wave, job: (r: HostRun) => Promise<void>): Promise<void> => {
+      await Promise.all(w.hosts.map((h) => (w.unlimited ? job(runs.get(h)!) : limit(() => job(runs.get(h)!)))));
+    };
+    for (const w of waves) {
+      if (w.kind === "replicas") {
+        for (const h of w.hosts) {
+          const p = primaries.get(roles.get(h)?.cluster ?? "");
+          const pr = p !== undefined ? runs.get(p) : undefined;
+          if (pr?.stopped) stop(runs.get(h)!, `the cluster's primary ${p} stopped (${pr.stopped})`);
+        }
+      }
+      await runWave(w, (r) => runHostStep(r, step.name, rolling));
+    }
+    // a replica whose restart failed keeps its cluster's primary from restarting
+    const failedClusters = new Set<string>();
+    for (const w of rollingWaves(rolling.map((x) => x.host), roles)) {
+      await runWave(w, async (r) => {
+        const cluster = roles.get(r.host)?.cluster;
+        for (const x of rolling.filter((y) => y.host === r.host)) {
+          if (w.kind === "primaries" && cluster !== undefined && failedClusters.has(cluster)) {
+            emit({ type: "handler_finish", host: r.host, step: step.name, service: x.h.service, action: x.h.action, status: "skipped", reason: "a replica of the cluster failed its restart", ms: 0 });
+            continue;
+          }
+          const before = r.failed;
+          await runHandlerOn(r, step.name, x.h);
+          if (r.failed > before && cluster !== undefined) failedClusters.add(cluster);
+        }
+      });
+    }
+    emit({ type: "step_finish", step: step.name, ms: performance.now() - stepStart });
+  }
+
+  const recap: HostRecap[] = input.hosts.map((h) => {
+    const r = runs.get(h)!;
+    return {
+      host: h, ok: r.ok, changed: r.changed, failed: r.failed, skipped: r.skipped, handlers: r.handlers,
+      roundTrips: (r.session.cache?.roundTrips ?? 0) - r.startTrips, ms: r.ms, ...(r.stopped ? { stopped: r.stopped } : {}),
+    };
+  });
+  const ok = recap.every((r) => r.failed === 0) && !aborted();
+  const ms = performance.now() - t0;
+  emit({ type: "recap", hosts: recap, ok, aborted: aborted(), ms });
+  return { recap, ok, aborted: aborted(), ms };
+}
+
+function ref(host: string, t: TaskSpec): { host: string; step: string; address: string; op: string; key: string } {
+  return { host, step: t.step, address: taskAddress(host, t), op: t.op, key: t.key };
+}
