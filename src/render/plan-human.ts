@@ -33,7 +33,8 @@ export function renderPlanHuman(plan: Plan, o: HumanOptions): string {
       out.push(`  ${paint(ch.action, `${SYMBOL[ch.action]} ${ch.op.padEnd(14)}`)} ${ch.key.padEnd(34)} ${c.dim(hosts)}${c.magenta(effect)}`);
       if (ch.summary && ch.action !== "update") out.push(`      ${c.dim(ch.summary)}`);
       if (ch.reason) out.push(`      ${ch.reason}`);
-      for (const f of ch.fields ?? []) {
+      // a create lists its wanted state in the summary already
+      for (const f of ch.action === "create" ? [] : ch.fields ?? []) {
         if (f.before === undefined && f.after === undefined) out.push(`      ${f.field}: changed`);
         else if (f.before === MASK && f.after === MASK) out.push(`      ${f.field}: changed (sensitive)`);
         else out.push(`      ${f.field}: ${fmt(f.before)} → ${fmt(f.after)}`);
