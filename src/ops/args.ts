@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { FactSet } from "../facts/fact.js";
 import type { OsFact } from "../facts/os.js";
-import type { TaskSpec } from "../plan/types.js";
+import type { FieldChange, TaskSpec } from "../plan/types.js";
 import { unobservable, type OpDiff, type Unobservable } from "./op.js";
 
 // --- fact shapes: the host facts' own types (src/facts/) -----------------------------------
@@ -76,6 +76,16 @@ export function argMode(task: TaskSpec, name = "mode"): string {
 }
 
 /** Four octal digits ("640" → "0640"); what a fact reports compares equal after this. Non-octal: as is. */
+/** Owner, group and mode that differ between what a path should have and what it has. */
+export function ownershipChanges(want: { owner: string; group: string; mode: string }, f: { owner: string; group: string; mode: string } | undefined): FieldChange[] {
+  const out: FieldChange[] = [];
+  const mode = f ? normalizeMode(f.mode) : undefined;
+  if (f?.owner !== want.owner) out.push({ field: "owner", ...(f ? { before: f.owner } : {}), after: want.owner });
+  if (f?.group !== want.group) out.push({ field: "group", ...(f ? { before: f.group } : {}), after: want.group });
+  if (mode !== want.mode) out.push({ field: "mode", ...(f ? { before: mode } : {}), after: want.mode });
+  return out;
+}
+
 export function normalizeMode(mode: string): string {
   return /^[0-7]{1,6}$/.test(mode) ? (parseInt(mode, 8) & 0o7777).toString(8).padStart(4, "0") : mode;
 }

@@ -11,8 +11,8 @@
  */
 import { sh } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
-import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argMode, argName, argPath, factFailure, normalizeMode, NOOP, refuse, unknownDiff, type FileFact } from "./args.js";
+import type { TaskSpec } from "../plan/types.js";
+import { argMode, argName, argPath, factFailure, ownershipChanges, NOOP, refuse, unknownDiff, type FileFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export interface DirArgs {
@@ -26,14 +26,6 @@ export function dirArgs(task: TaskSpec): DirArgs {
   return { path: argPath(task), owner: argName(task, "owner"), group: argName(task, "group"), mode: argMode(task) };
 }
 
-function fields(a: DirArgs, f: FileFact | undefined): FieldChange[] {
-  const out: FieldChange[] = [];
-  const mode = f ? normalizeMode(f.mode) : undefined;
-  if (f?.owner !== a.owner) out.push({ field: "owner", ...(f ? { before: f.owner } : {}), after: a.owner });
-  if (f?.group !== a.group) out.push({ field: "group", ...(f ? { before: f.group } : {}), after: a.group });
-  if (mode !== a.mode) out.push({ field: "mode", ...(f ? { before: mode } : {}), after: a.mode });
-  return out;
-}
 
 export const dirOp: Op<FileFact> = {
   kind: "dir",
@@ -49,12 +41,12 @@ export const dirOp: Op<FileFact> = {
   diff(task, observed): OpDiff {
     const a = dirArgs(task);
     if (isUnobservable(observed)) return unknownDiff(observed.reason);
-    if (observed === null) return { action: "create", effect: "none", reason: "absent on the host", fields: fields(a, undefined) };
+    if (observed === null) return { action: "create", effect: "none", reason: "absent on the host", fields: ownershipChanges(a, undefined) };
     if (observed.type !== "dir") {
       const what = observed.type === "link" ? `a symbolic link (→ ${observed.linkTarget ?? "?"})` : observed.type === "file" ? "a regular file" : "a special file";
       return unknownDiff(`${a.path} is ${what}, not a directory: pgsty does not replace it (move it away first)`);
     }
-    const f = fields(a, observed);
+    const f = ownershipChanges(a, observed);
     return f.length === 0 ? NOOP : { action: "update", effect: "none", reason: "owner or mode differs", fields: f };
   },
 

@@ -33,8 +33,8 @@ import { execChecked, type Connector } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import { hasDeferredSecrets, materializeSecrets } from "../modules/deferred-secret.js";
 import { maskSecretsInText, unifiedDiff } from "../plan/compare.js";
-import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argBool, argMode, argName, argOptionalString, argPath, factFailure, NOOP, normalizeMode, refuse, sha256Hex, unknownDiff, type FileContentFact, type FileFact } from "./args.js";
+import type { TaskSpec } from "../plan/types.js";
+import { argBool, argMode, argName, argOptionalString, argPath, factFailure, NOOP, ownershipChanges, refuse, sha256Hex, unknownDiff, type FileContentFact, type FileFact } from "./args.js";
 import { isUnobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export interface FileArgs {
@@ -97,14 +97,6 @@ export function notAFile(path: string, f: FileFact): string | undefined {
   return `${path} is ${what}, not a regular file: pgsty does not replace it (move it away first)`;
 }
 
-function metaFields(a: FileArgs, f: FileFact | undefined): FieldChange[] {
-  const out: FieldChange[] = [];
-  const mode = f ? normalizeMode(f.mode) : undefined;
-  if (f?.owner !== a.owner) out.push({ field: "owner", ...(f ? { before: f.owner } : {}), after: a.owner });
-  if (f?.group !== a.group) out.push({ field: "group", ...(f ? { before: f.group } : {}), after: a.group });
-  if (mode !== a.mode) out.push({ field: "mode", ...(f ? { before: mode } : {}), after: a.mode });
-  return out;
-}
 
 // A secret keyword anywhere in a line (HAProxy's `user admin insecure-password x`), which
 // maskSecretsInText only finds at the start of a line.
@@ -153,10 +145,10 @@ export const fileOp: FollowUpOp<FileState> = {
     const a = fileArgs(task);
     const effect = task.effect ?? "none";
     if (isUnobservable(observed)) return unknownDiff(observed.reason);
-    if (observed === null) return { action: "create", effect, reason: "absent on the host", fields: metaFields(a, undefined) };
+    if (observed === null) return { action: "create", effect, reason: "absent on the host", fields: ownershipChanges(a, undefined) };
     const wrong = notAFile(a.path, observed);
     if (wrong) return unknownDiff(wrong);
-    const meta = metaFields(a, observed);
+    const meta = ownershipChanges(a, observed);
     const same = observed.sha256 === wantedHash(a.content);
     if (same && meta.length === 0) return NOOP;
     if (same) return { action: "update", effect: "none", reason: "owner or mode differs", fields: meta };
