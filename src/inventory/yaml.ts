@@ -8,9 +8,14 @@
 import jsyaml from "js-yaml";
 import type { SourcePos } from "../diagnostics.js";
 
+/** `+`, `-` or `0`–`9`. */
+const signOrDigit = (c: number): boolean => (c >= 48 && c <= 57) || c === 43 || c === 45;
+
 const int11 = new jsyaml.Type("tag:yaml.org,2002:int", {
   kind: "scalar",
-  resolve: (s: string) => /^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/.test(s),
+  // every form starts with a sign or a digit: test that first, most scalars are words (js-yaml
+  // may pass a non-string, e.g. null for an empty `!!int` node: the regex alone decides then)
+  resolve: (s: string) => (typeof s !== "string" || signOrDigit(s.charCodeAt(0))) && /^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/.test(s),
   construct: (s: string) => {
     const t = s.replace(/_/g, "");
     const sign = t.startsWith("-") ? -1 : 1;
@@ -27,7 +32,8 @@ const int11 = new jsyaml.Type("tag:yaml.org,2002:int", {
 
 const float11 = new jsyaml.Type("tag:yaml.org,2002:float", {
   kind: "scalar",
-  resolve: (s: string) => /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/.test(s),
+  // every form starts with a sign, a digit or a dot
+  resolve: (s: string) => (typeof s !== "string" || signOrDigit(s.charCodeAt(0)) || s.charCodeAt(0) === 46) && /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/.test(s),
   construct: (s: string) => {
     const t = s.replace(/_/g, "").toLowerCase();
     if (t.endsWith(".inf")) return t.startsWith("-") ? -Infinity : Infinity;
@@ -47,7 +53,7 @@ const float11 = new jsyaml.Type("tag:yaml.org,2002:float", {
 
 const bool11 = new jsyaml.Type("tag:yaml.org,2002:bool", {
   kind: "scalar",
-  resolve: (s: string) => /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/.test(s),
+  resolve: (s: string) => (typeof s !== "string" || s.length <= 5) && /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/.test(s),
   construct: (s: string) => /^(?:yes|true|on)$/i.test(s),
   predicate: (v: unknown) => typeof v === "boolean",
   represent: (v: object) => (v as unknown as boolean ? "true" : "false"),
@@ -55,7 +61,7 @@ const bool11 = new jsyaml.Type("tag:yaml.org,2002:bool", {
 
 const null11 = new jsyaml.Type("tag:yaml.org,2002:null", {
   kind: "scalar",
-  resolve: (s: string) => /^(?:~|null|Null|NULL|)$/.test(s),
+  resolve: (s: string) => (typeof s !== "string" || s.length <= 4) && /^(?:~|null|Null|NULL|)$/.test(s),
   construct: () => null,
   predicate: (v: unknown) => v === null,
   represent: () => "null",
@@ -87,7 +93,7 @@ export function parseYaml(text: string, file = "<input>"): { value: unknown; ind
   const recorder = new PositionRecorder();
   try {
     const value = jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false, listener: recorder.listener });
-    return { value, index: new PositionIndex(file, text, value, recorder.containers) };
+    return { value, index: new PositionIndex(file, text, value, recorder) };
   } catch (e) {
     if (!(e instanceof jsyaml.YAMLException)) throw e;
     const mark = (e as { mark?: { line: number; column: number } }).mark;
@@ -96,47 +102,76 @@ export function parseYaml(text: string, file = "<input>"): { value: unknown; ind
   }
 }
 
-/** Offsets of a container's children: for a map, of each key and its value; for a list, of each item. */
-type ContainerOffsets = Map<string, readonly [key: number, value: number]> | number[];
-
-/** Children of an open node: where each starts and what it became (parallel arrays: fewer objects to collect). */
-interface Frame {
-  readonly start: number;
-  readonly starts: number[];
-  readonly results: unknown[];
-}
-
 /**
  * Collects, from js-yaml's open/close events, where each map key, map value and list item starts.
- * Keyed by the constructed objects themselves (a WeakMap), so no paths are built while parsing.
+ * Allocation-free per scalar: open nodes and their pending children live on flat stacks; when a
+ * map or list closes, its children's offsets (and, for a map, its keys) are copied to append-only
+ * logs and the container is mapped to where its run starts there. A plain Map, not a WeakMap: the
+ * index lives exactly as long as the parsed value, and ephemeron tables slow every GC.
  */
 class PositionRecorder {
-  readonly containers = new WeakMap<object, ContainerOffsets>();
-  private readonly stack: Frame[] = [];
+  /** Container → index in the logs where its run starts (`log[at]` is the run's length). */
+  readonly containers = new Map<object, number>();
+  /** Per container run: its length, then each child's start offset (map: key, value, key, value…). */
+  log = new Int32Array(1 << 16);
+  /** Parallel to `log`: what each child became (the keys of maps are read from here). */
+  readonly logResults: unknown[] = [];
+  private logTop = 0;
+  /** Start offsets of the open nodes. */
+  private opens = new Int32Array(256);
+  /** Where each open node's children begin on the child stacks. */
+  private bases = new Int32Array(256);
+  private depth = 0;
+  private childStarts = new Int32Array(1024);
+  private readonly childResults: unknown[] = [];
+  private childTop = 0;
 
   readonly listener = (event: "open" | "close", state: { position: number; kind: string | null; result: unknown }): void => {
     if (event === "open") {
-      this.stack.push({ start: state.position, starts: [], results: [] });
+      if (this.depth === this.opens.length) {
+        this.opens = grow(this.opens, this.depth * 2);
+        this.bases = grow(this.bases, this.depth * 2);
+      }
+      this.opens[this.depth] = state.position;
+      this.bases[this.depth++] = this.childTop;
       return;
     }
-    const frame = this.stack.pop()!;
+    const d = --this.depth;
+    const start = this.opens[d]!;
+    const base = this.bases[d]!;
     const result = state.result;
-    if (result !== null && typeof result === "object" && !this.containers.has(result)) {
-      if (state.kind === "sequence") this.containers.set(result, frame.starts);
-      else if (state.kind === "mapping") {
-        const keys = new Map<string, readonly [number, number]>();
-        const { starts, results } = frame;
-        // children alternate: key, value, key, value…
-        for (let i = 0; i + 1 < starts.length; i += 2) keys.set(String(results[i]), [starts[i]!, starts[i + 1]!]);
-        this.containers.set(result, keys);
+    if (result !== null && typeof result === "object") {
+      const kind = state.kind;
+      if ((kind === "sequence" || kind === "mapping") && !this.containers.has(result)) {
+        // a map keeps only complete key/value pairs
+        const n = kind === "mapping" ? (this.childTop - base) & ~1 : this.childTop - base;
+        const at = this.logTop;
+        if (at + n + 1 > this.log.length) this.log = grow(this.log, Math.max(this.log.length * 2, at + n + 1));
+        const log = this.log, logResults = this.logResults, cs = this.childStarts, cr = this.childResults;
+        log[at] = n;
+        logResults[at] = undefined;
+        for (let i = 0; i < n; i++) {
+          log[at + 1 + i] = cs[base + i]!;
+          logResults[at + 1 + i] = cr[base + i];
+        }
+        this.logTop = at + n + 1;
+        this.containers.set(result, at);
       }
     }
-    const parent = this.stack[this.stack.length - 1];
-    if (parent) {
-      parent.starts.push(frame.start);
-      parent.results.push(result);
+    this.childTop = base;
+    if (d > 0) {
+      if (base === this.childStarts.length) this.childStarts = grow(this.childStarts, base * 2);
+      this.childStarts[base] = start;
+      this.childResults[base] = result;
+      this.childTop = base + 1;
     }
   };
+}
+
+function grow(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
 }
 
 /**
@@ -151,26 +186,31 @@ export class PositionIndex {
     readonly file: string,
     private readonly text: string,
     private readonly root: unknown,
-    private readonly containers: WeakMap<object, ContainerOffsets>,
+    private readonly recorder: PositionRecorder,
   ) {}
 
   /** Position of the value at `path`; with `key`, of the key that names it (when it has one). */
   position(path: readonly PropertyKey[], key = false): SourcePos {
+    const { containers, log, logResults } = this.recorder;
     let value: unknown = this.root;
     let offset = 0;
     let keyOffset: number | undefined;
     for (const step of path) {
-      const c = value !== null && typeof value === "object" ? this.containers.get(value) : undefined;
-      if (!c) break;
-      if (Array.isArray(c)) {
-        const at = typeof step === "number" ? c[step] : undefined;
-        if (at === undefined) break;
-        offset = at;
+      const at = value !== null && typeof value === "object" ? containers.get(value) : undefined;
+      if (at === undefined) break;
+      const n = log[at]!;
+      if (Array.isArray(value)) {
+        if (typeof step !== "number" || !Number.isInteger(step) || step < 0 || step >= n) break;
+        offset = log[at + 1 + step]!;
         keyOffset = undefined;
       } else {
-        const at = c.get(String(step));
-        if (!at) break;
-        [keyOffset, offset] = at;
+        // the last pair with this key wins, as it does in the parsed map
+        const name = String(step);
+        let i = n - 2;
+        while (i >= 0 && String(logResults[at + 1 + i]) !== name) i -= 2;
+        if (i < 0) break;
+        keyOffset = log[at + 1 + i]!;
+        offset = log[at + 2 + i]!;
       }
       value = (value as Record<PropertyKey, unknown>)[step];
     }

@@ -23,12 +23,29 @@ export interface ModelResult {
   readonly ok: boolean;
 }
 
+/** PGSTY_TIMING=1 prints how long each step took (stderr), for performance work. */
+const timing = process.env.PGSTY_TIMING
+  ? (label: string, t0: number) => process.stderr.write(`timing:   ${label} ${(performance.now() - t0).toFixed(0)} ms\n`)
+  : undefined;
+
 export function buildModel(inventory: Inventory, extra: ReadonlyMap<string, Written> = new Map()): ModelResult {
+  let t0 = timing ? performance.now() : 0;
+  const step = (label: string) => {
+    if (!timing) return;
+    timing(label, t0);
+    t0 = performance.now();
+  };
   const diagnostics = validateWritten(inventory, extra);
+  step("validate");
   const resolved = resolveHosts(inventory, extra);
   diagnostics.push(...resolved.diagnostics);
+  step("resolve");
   const model: Model = { inventory, hosts: resolved.hosts, ...deriveIdentity(resolved.hosts) };
-  for (const rule of RULES) diagnostics.push(...rule.check(model));
+  step("identity");
+  for (const rule of RULES) {
+    diagnostics.push(...rule.check(model));
+    step(`rule ${rule.name}`);
+  }
   const sorted = sortDiagnostics(dedupe(diagnostics));
   return { model, diagnostics: sorted, ok: !hasErrors(sorted) };
 }

@@ -115,29 +115,41 @@ export function resolveHosts(inv: Inventory, extra: ReadonlyMap<string, Written>
   const layerCache = new Map<string, Layers>();
   const unsettled = new Map<Conflict, string[]>();
 
+  // hosts listed by the same groups get the same sorted group list: sort once per such set
+  const groupsOf = new Map<string, { groups: readonly string[]; base: Layers }>();
+
   for (const h of inv.hosts.values()) {
-    const all = new Set<string>(["all"]);
-    for (const g of h.groups) {
-      all.add(g);
-      for (const a of info.get(g)?.ancestors ?? []) all.add(a);
+    const direct = [...h.groups].join("\u0000");
+    let known = groupsOf.get(direct);
+    if (!known) {
+      const all = new Set<string>(["all"]);
+      for (const g of h.groups) {
+        all.add(g);
+        for (const a of info.get(g)?.ancestors ?? []) all.add(a);
+      }
+      const sorted = [...all].sort((a, b) => info.get(a)!.depth - info.get(b)!.depth || (a === b ? 0 : a < b ? -1 : 1));
+      const key = sorted.join("\u0000");
+      let layers = layerCache.get(key);
+      if (!layers) {
+        layers = groupLayers(inv, sorted, info);
+        layerCache.set(key, layers);
+      }
+      known = { groups: sorted, base: layers };
+      groupsOf.set(direct, known);
     }
-    const groups = [...all].sort((a, b) => info.get(a)!.depth - info.get(b)!.depth || (a === b ? 0 : a < b ? -1 : 1));
-    const key = groups.join("\u0000");
-    let base = layerCache.get(key);
-    if (!base) {
-      base = groupLayers(inv, groups, info);
-      layerCache.set(key, base);
-    }
+    const base = known.base;
+    const groups = [...known.groups];
     const vars: Record<string, unknown> = Object.create(base.vars);
-    const origins = new Map(base.origins);
+    const own = new Map<string, Origin>();
     for (const [k, w] of h.vars) {
       vars[k] = w.value;
-      origins.set(k, { layer: "host", ref: w.ref });
+      own.set(k, { layer: "host", ref: w.ref });
     }
     for (const [k, w] of extra) {
       vars[k] = w.value;
-      origins.set(k, { layer: "extra", ref: w.ref });
+      own.set(k, { layer: "extra", ref: w.ref });
     }
+    const origins = new LayeredOrigins(base.origins, own);
     // a conflict between groups is settled for a host that sets the var itself (or by -e)
     for (const c of base.conflicts) {
       if (h.vars.has(c.name) || extra.has(c.name)) continue;
@@ -149,6 +161,53 @@ export function resolveHosts(inv: Inventory, extra: ReadonlyMap<string, Written>
   }
   const diagnostics = [...unsettled].map(([c, names]) => conflictDiagnostic(c, names));
   return { hosts, diagnostics };
+}
+
+/**
+ * A host's origins: its own (host vars, `-e`) over its group layers' shared map, read as the one
+ * map `new Map(base)` + `set(own…)` would be (same entries, same order) without copying `base`
+ * for each of thousands of hosts.
+ */
+class LayeredOrigins implements ReadonlyMap<string, Origin> {
+  constructor(
+    private readonly base: ReadonlyMap<string, Origin>,
+    private readonly own: ReadonlyMap<string, Origin>,
+  ) {}
+
+  get(key: string): Origin | undefined {
+    return this.own.get(key) ?? this.base.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.own.has(key) || this.base.has(key);
+  }
+
+  get size(): number {
+    let n = this.base.size;
+    for (const k of this.own.keys()) if (!this.base.has(k)) n++;
+    return n;
+  }
+
+  *entries(): MapIterator<[string, Origin]> {
+    for (const [k, o] of this.base) yield [k, this.own.get(k) ?? o];
+    for (const e of this.own) if (!this.base.has(e[0])) yield e;
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): MapIterator<Origin> {
+    for (const [, o] of this.entries()) yield o;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Origin]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: Origin, key: string, map: ReadonlyMap<string, Origin>) => void, thisArg?: unknown): void {
+    for (const [k, o] of this.entries()) fn.call(thisArg, o, k, this);
+  }
 }
 
 interface Layers {

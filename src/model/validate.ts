@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { error, warning, type Diagnostic } from "../diagnostics.js";
 import type { Inventory } from "../inventory/load.js";
 import { keyPositionOf, positionOf, type Written } from "../inventory/source.js";
+import { acceptorOf } from "./fast-accept.js";
 import { PARAMETERS } from "./schema/index.js";
 import type { ParamSpec } from "./schema/param.js";
 import { closest } from "./suggest.js";
@@ -39,6 +40,8 @@ function checkOne(name: string, w: Written, out: Diagnostic[]): void {
     }));
     return;
   }
+  // most values are valid: a compiled pre-check accepts them without zod's allocations
+  if (acceptorOf(spec.schema)?.(w.value)) return;
   const r = spec.schema.safeParse(w.value);
   if (r.success) return;
   for (const issue of r.error.issues) reportIssue(spec, w, issue, out);

@@ -52,11 +52,13 @@ export const protectedUsers: Rule = {
     const out: Diagnostic[] = [];
     for (const { host, value, at } of distinctValues(pgHosts(model), "pg_users")) {
       const v = host.vars as Record<string, unknown>;
-      const system = new Set(["postgres", v.pg_dbsu, v.pg_replication_username, v.pg_admin_username, v.pg_monitor_username,
-        ...asList(v.pg_default_roles).map(itemName)].filter((x): x is string => typeof x === "string"));
+      // built only when some user is to be dropped (rare): not once per cluster
+      let system: Set<string> | undefined;
+      const systemUsers = () => (system ??= new Set(["postgres", v.pg_dbsu, v.pg_replication_username, v.pg_admin_username, v.pg_monitor_username,
+        ...asList(v.pg_default_roles).map(itemName)].filter((x): x is string => typeof x === "string")));
       asList(value).forEach((u, i) => {
         const r = asRecord(u);
-        if (r.state === "absent" && typeof r.name === "string" && system.has(r.name)) {
+        if (r.state === "absent" && typeof r.name === "string" && systemUsers().has(r.name)) {
           out.push(error("rule.protected-user", `system user \`${r.name}\` cannot be removed`, {
             source: at([i, "state"]),
             detail: "pgsty, Patroni, pgbouncer or monitoring log in as this user, or it is a default role others depend on",
