@@ -15,6 +15,7 @@ import { maskArgs, maskSecretsInText } from "../plan/compare.js";
 import { materializeSecrets } from "../modules/deferred-secret.js";
 import { diagnosticJson, formatDiagnostics } from "../render/diagnostics.js";
 import { renderPlanHuman } from "../render/plan-human.js";
+import { writeJsonPlan } from "../render/plan-json.js";
 import { runFront, type FrontOptions } from "./front.js";
 import type { Output } from "./output.js";
 
@@ -76,7 +77,7 @@ export function planCommand(o: PlanOptions, out: Output): number | Promise<numbe
   } else plan = offlinePlan(exp, meta);
   timing("plan", t0);
   t0 = performance.now();
-  if (o.json) out.stdout(JSON.stringify({ ...plan, diagnostics: plan.diagnostics.map(diagnosticJson) }, null, 2));
+  if (o.json) writeJsonPlan({ ...plan, diagnostics: plan.diagnostics.map(diagnosticJson) }, (t) => out.stdout(t));
   else {
     if (plan.diagnostics.length) out.stderr(formatDiagnostics(plan.diagnostics, { color: out.color }));
     const model = front.model;

@@ -25,43 +25,76 @@ export interface PlanMeta {
 export type EffectRefiner = (before: TaskSpec | undefined, after: TaskSpec) => Effect | undefined;
 
 export function offlinePlan(exp: Expansion, meta: PlanMeta): Plan {
-  const changes = new Map<string, Change[]>(exp.steps.map((s) => [s.name, []]));
-  for (const host of exp.hosts) {
-    for (const [step, tasks] of exp.tasksOf(host)) {
-      const list = changes.get(step)!;
-      for (const t of tasks) list.push(change(host, t, stateAction(t, undefined), undefined));
-    }
-  }
-  const steps: PlanStep[] = exp.steps.map((s) => ({ step: s.name, unchanged: 0, changes: changes.get(s.name)! }));
-  return finish("offline", exp.playbook, steps, meta);
+  const acc = planAccumulator(exp);
+  for (const host of exp.hosts) offlineHost(exp, host, acc);
+  return finishPlan("offline", exp, acc, meta);
 }
 
 export function basePlan(base: Expansion, exp: Expansion, meta: PlanMeta, refine?: EffectRefiner): Plan {
-  const changes = new Map<string, Change[]>(exp.steps.map((s) => [s.name, []]));
-  const unchanged = new Map<string, number>(exp.steps.map((s) => [s.name, 0]));
+  const acc = planAccumulator(exp);
   const baseHosts = new Set(base.hosts);
-  for (const host of exp.hosts) {
-    const now = exp.tasksOf(host);
-    const before = baseHosts.has(host) ? base.tasksOf(host) : new Map<string, readonly TaskSpec[]>();
-    for (const s of exp.steps) {
-      const old = new Map((before.get(s.name) ?? []).map((t) => [taskAddress(host, t), t]));
-      const list = changes.get(s.name)!;
-      for (const t of now.get(s.name) ?? []) {
-        const addr = taskAddress(host, t);
-        const prev = old.get(addr);
-        old.delete(addr);
-        if (prev && JSON.stringify(prev.args) === JSON.stringify(t.args)) {
-          unchanged.set(s.name, unchanged.get(s.name)! + 1);
-          continue;
-        }
-        list.push(change(host, t, stateAction(t, prev), prev, refine));
-      }
-      // what the old inventory had on this host and the new one no longer wants
-      for (const t of old.values()) if (removable(t)) list.push(change(host, t, "delete", t));
-    }
+  for (const host of exp.hosts) baseHost(base, baseHosts, exp, host, acc, refine);
+  return finishPlan("base", exp, acc, meta);
+}
+
+/** Changes and unchanged counts per step, collected host by host (possibly in parts, then merged in host order). */
+export interface PlanAccumulator {
+  readonly changes: Map<string, Change[]>;
+  readonly unchanged: Map<string, number>;
+}
+
+export function planAccumulator(exp: Pick<Expansion, "steps">): PlanAccumulator {
+  return { changes: new Map(exp.steps.map((s) => [s.name, []])), unchanged: new Map(exp.steps.map((s) => [s.name, 0])) };
+}
+
+/** Appends `next` (hosts that come after those of `acc`) to `acc`. */
+export function mergeAccumulator(acc: PlanAccumulator, next: PlanAccumulator): void {
+  for (const [step, list] of next.changes) {
+    const into = acc.changes.get(step);
+    if (into) for (const c of list) into.push(c);
   }
-  const steps: PlanStep[] = exp.steps.map((s) => ({ step: s.name, changes: changes.get(s.name)!, unchanged: unchanged.get(s.name)! }));
-  return finish("base", exp.playbook, steps, meta);
+  for (const [step, n] of next.unchanged) acc.unchanged.set(step, (acc.unchanged.get(step) ?? 0) + n);
+}
+
+export function finishPlan(mode: "offline" | "base", exp: Expansion, acc: PlanAccumulator, meta: PlanMeta): Plan {
+  const steps: PlanStep[] = exp.steps.map((s) => mode === "offline"
+    ? { step: s.name, unchanged: 0, changes: acc.changes.get(s.name)! }
+    : { step: s.name, changes: acc.changes.get(s.name)!, unchanged: acc.unchanged.get(s.name)! });
+  return finish(mode, exp.playbook, steps, meta);
+}
+
+/** One host of an offline plan: everything it should have is created. */
+export function offlineHost(exp: Expansion, host: string, acc: PlanAccumulator): void {
+  for (const [step, tasks] of exp.tasksOf(host)) {
+    const list = acc.changes.get(step)!;
+    for (const t of tasks) list.push(change(host, t, stateAction(t, undefined), undefined));
+  }
+}
+
+/** One host of a base plan: its desired state in `exp` against that in `base` (`baseHosts`: the hosts of `base`). */
+export function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: Expansion, host: string, acc: PlanAccumulator, refine?: EffectRefiner): void {
+  const now = exp.tasksOf(host);
+  const before = baseHosts.has(host) ? base.tasksOf(host) : new Map<string, readonly TaskSpec[]>();
+  for (const s of exp.steps) {
+    const old = new Map((before.get(s.name) ?? []).map((t) => [taskAddress(host, t), t]));
+    const list = acc.changes.get(s.name)!;
+    for (const t of now.get(s.name) ?? []) {
+      const addr = taskAddress(host, t);
+      const prev = old.get(addr);
+      old.delete(addr);
+      if (prev && sameArgs(prev.args, t.args)) {
+        acc.unchanged.set(s.name, acc.unchanged.get(s.name)! + 1);
+        continue;
+      }
+      list.push(change(host, t, stateAction(t, prev), prev, refine));
+    }
+    // what the old inventory had on this host and the new one no longer wants
+    for (const t of old.values()) if (removable(t)) list.push(change(host, t, "delete", t));
+  }
+}
+
+function sameArgs(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Files and services pgsty renders can be removed when no longer wanted; database objects are left in place (drop them with `state: absent`). */
@@ -82,7 +115,7 @@ function change(host: string, t: TaskSpec, action: Action, before: TaskSpec | un
   const effect: Effect = action === "noop" || action === "delete" && t.op !== "file" ? "none" : (before && refine?.(before, t)) ?? t.effect ?? "none";
   if (t.op === "file") {
     const content = String(t.args.content ?? "");
-    const lines = content === "" ? 0 : content.split("\n").length - (content.endsWith("\n") ? 1 : 0);
+    const lines = lineCount(content);
     const summary = `${String(t.args.owner)}:${String(t.args.group)} ${String(t.args.mode)}, ${lines} lines${sensitive ? " (sensitive)" : ""}`;
     if (action !== "update") return { ...base, effect, summary, ...(sensitive ? { sensitive } : {}) };
     const prev = String(before?.args.content ?? "");
@@ -94,7 +127,20 @@ function change(host: string, t: TaskSpec, action: Action, before: TaskSpec | un
     };
   }
   const fields = action === "update" ? fieldChanges(before?.args, t.args, t.sensitive) : undefined;
-  return { ...base, effect, summary: describeArgs(maskArgs(t.args, t.sensitive)), ...(fields ? { fields } : {}), ...(sensitive ? { sensitive } : {}) };
+  return { ...base, effect, summary: describeArgs(hasSensitivePaths(t.sensitive) ? maskArgs(t.args, t.sensitive) : t.args), ...(fields ? { fields } : {}), ...(sensitive ? { sensitive } : {}) };
+}
+
+/** Lines of a file's content (a last line without a newline counts). */
+function lineCount(content: string): number {
+  if (content === "") return 0;
+  let n = 0;
+  for (let i = content.indexOf("\n"); i !== -1; i = content.indexOf("\n", i + 1)) n++;
+  return content.endsWith("\n") ? n : n + 1;
+}
+
+/** Whether masking can change anything: without sensitive paths `maskArgs` returns an equal copy. */
+function hasSensitivePaths(spec: TaskSpec["sensitive"]): boolean {
+  return spec === true || (spec !== undefined && spec.length > 0);
 }
 
 const META_FIELDS = ["owner", "group", "mode"];

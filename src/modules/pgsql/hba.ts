@@ -214,8 +214,26 @@ function templateData(ctx: HostContext, target: HbaTarget): Record<string, unkno
       ["${monitor}", v.pg_monitor_username],
       ["${admin}", v.pg_admin_username],
     ],
-    blocks,
+    body: layoutBlocks(blocks),
   };
+}
+
+/**
+ * The blocks as the HBA files show them: a comment line with the title and role, then the lines in
+ * aligned columns (commented out when the block is disabled), blocks separated by an empty line.
+ * Built here rather than in the templates: 3,000 hosts × two files × dozens of lines.
+ */
+export function layoutBlocks(blocks: readonly HbaBlock[]): string {
+  let out = "";
+  blocks.forEach((b, i) => {
+    const c = b.enabled ? "" : "#";
+    out += `# ${b.title ? `${b.title} ` : ""}[${b.role}]${b.enabled ? "" : " [DISABLED]"}\n`;
+    if (b.kind === "raw") for (const l of b.lines) out += `${c}${l}\n`;
+    else if (b.lines.length === 0) out += `# (${b.addr}: no addresses, no lines)\n`;
+    else for (const l of b.lines) out += `${c}${l.type.padEnd(8)} ${l.db.padEnd(18)} ${l.user.padEnd(18)} ${l.addr.padEnd(18)} ${l.method}\n`;
+    if (i < blocks.length - 1) out += "\n";
+  });
+  return out;
 }
 
 /** `<pg_data>/pg_hba.conf` of this instance. */

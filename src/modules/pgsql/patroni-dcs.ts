@@ -151,5 +151,10 @@ export function patroniDynamicConfig(ctx: HostContext): PatroniDynamicConfig {
 
 /** A copy with keys in code-point order: stable, diff-friendly output. */
 export function sortedRecord<T>(r: Readonly<Record<string, T>>): Record<string, T> {
-  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(r).sort()) {
+    if (k === "__proto__") Object.defineProperty(out, k, { value: r[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = r[k]!;
+  }
+  return out;
 }

@@ -146,3 +146,14 @@ describe("secrets in file diffs", () => {
     expect(p.steps.find((s) => s.step === "haproxy.config")!.changes.length).toBe(3);
   });
 });
+
+describe("the JSON view", () => {
+  it("writes exactly JSON.stringify(plan, null, 2), in pieces", async () => {
+    const { writeJsonPlan } = await import("../../../src/render/plan-json.js");
+    const { hosts, exp } = expansion(read("conf/full.yml"));
+    const plan = offlinePlan(exp, meta(hosts));
+    let out = "";
+    writeJsonPlan(plan as unknown as Record<string, unknown>, (t) => (out += t));
+    expect(out).toBe(JSON.stringify(plan, null, 2));
+  });
+});

@@ -198,6 +198,15 @@ function duplicates(ctx: HostContext, d: Draft, out: Diagnostic[]): void {
 
 /** The desired roles of the cluster of `ctx` (its primary). */
 export function desiredRoles(ctx: HostContext): Desired<readonly DesiredRole[]> {
+  // the pgsql and pgbouncer steps of one host all ask: computed once per host context
+  let r = rolesOf.get(ctx);
+  if (!r) rolesOf.set(ctx, r = computeRoles(ctx));
+  return r;
+}
+
+const rolesOf = new WeakMap<HostContext, Desired<readonly DesiredRole[]>>();
+
+function computeRoles(ctx: HostContext): Desired<readonly DesiredRole[]> {
   const sys = systemUsers(ctx);
   const pgVersion = ctx.vars.pg_version;
   const out: Diagnostic[] = [];

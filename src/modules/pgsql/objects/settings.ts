@@ -63,7 +63,8 @@ export function dateText(v: string | Date): string {
 /** A copy of `o` without its undefined fields (so spreads and JSON output stay clean). */
 export function defined<T extends object>(o: T): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  const src = o as Record<string, unknown>;
+  for (const k of Object.keys(src)) if (src[k] !== undefined) out[k] = src[k];
   return out as T;
 }
 
