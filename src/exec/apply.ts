@@ -250,7 +250,9 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
     }
     // a replica whose restart failed keeps its cluster's primary from restarting
     const failedClusters = new Set<string>();
-    for (const w of rollingWaves(rolling.map((x) => x.host), roles)) {
+    // in inventory order, not in the order hosts happened to finish the step: restarts are predictable
+    const restartHosts = [...new Set(rolling.map((x) => x.host))].sort((a, b) => input.hosts.indexOf(a) - input.hosts.indexOf(b));
+    for (const w of rollingWaves(restartHosts, roles)) {
       await runWave(w, async (r) => {
         const cluster = roles.get(r.host)?.cluster;
         for (const x of rolling.filter((y) => y.host === r.host)) {
