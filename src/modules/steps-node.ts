@@ -37,7 +37,12 @@ export const NODE_STEPS: readonly StepDef[] = [
     name: "etcd.config",
     description: "etcd member configuration",
     applies: isEtcdMember,
-    tasks: (ctx) => renderEtcdConfig(ctx).map(fileTask),
+    tasks: (ctx) => [
+      { step: "", op: "dir", key: "/etc/etcd", args: { path: "/etc/etcd", owner: "root", group: "root", mode: "0755" } },
+      // Debian's etcd unit runs as the etcd user (created by the etcd-server package)
+      { step: "", op: "dir", key: String(ctx.vars.etcd_data), args: { path: String(ctx.vars.etcd_data), owner: "etcd", group: "etcd", mode: "0700" } },
+      ...renderEtcdConfig(ctx).map(fileTask),
+    ],
   },
   {
     name: "etcd.launch",
