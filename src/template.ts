@@ -4,23 +4,14 @@
  * an empty string into a config). Reads templates from the package's templates/ folder, which is
  * part of the program, not user input. Must not import I/O beyond that loader.
  */
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import nunjucks from "nunjucks";
-
-function templatesDir(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "templates")) && existsSync(join(dir, "package.json"))) return join(dir, "templates");
-    if (dirname(dir) === dir) throw new Error("templates/ not found above the pgsty module");
-  }
-}
+import { packagePath } from "./package-root.js";
 
 let env: nunjucks.Environment | undefined;
 
 function environment(): nunjucks.Environment {
   if (env) return env;
-  env = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir(), { noCache: false }), {
+  env = new nunjucks.Environment(new nunjucks.FileSystemLoader(packagePath("templates"), { noCache: false }), {
     autoescape: false,
     throwOnUndefined: true,
     trimBlocks: true,

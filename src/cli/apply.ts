@@ -22,6 +22,7 @@ import { ApplyLog, renderRecap } from "../render/apply-human.js";
 import { ApplyProgress } from "./apply-progress.js";
 import { runFront, type FrontOptions } from "./front.js";
 import { processOutput, type Output } from "./output.js";
+import { timingNote } from "../timing.js";
 
 export interface LiveOptions extends FrontOptions {
   readonly playbook: string;
@@ -61,8 +62,6 @@ export function hostRoles(model: Model): Map<string, HostRole> {
   return out;
 }
 
-const timing = process.env.PGSTY_TIMING ? (s: string) => process.stderr.write(`timing: ${s}\n`) : undefined;
-
 /** Front end → live plan. Returns diagnostics instead when the inventory or the selection is wrong. */
 export async function runLivePlan(o: LiveOptions, pool?: ConnectorPool): Promise<LiveRun | { diagnostics: Diagnostic[] }> {
   const front = runFront(o);
@@ -82,10 +81,8 @@ export async function runLivePlan(o: LiveOptions, pool?: ConnectorPool): Promise
     { model, playbook, stepDefs: STEP_DEFS, meta: { inventory: front.files, hosts: front.selected, tags: o.tags, diagnostics: diagnostics.filter((d) => d.severity === "warning") } },
     { pool: usePool, forks: o.forks ?? 10, refine: refineEffect },
   );
-  if (timing) {
-    for (const s of live.sessions.values()) timing(`live plan ${s.host}: ${s.roundTrips} round trips, ${s.ms.toFixed(0)} ms${s.error ? ` (${s.error})` : ""}`);
-    timing(`live plan ${(performance.now() - t0).toFixed(0)} ms`);
-  }
+  for (const s of live.sessions.values()) timingNote(`live plan ${s.host}: ${s.roundTrips} round trips, ${s.ms.toFixed(0)} ms${s.error ? ` (${s.error})` : ""}`);
+  timingNote(`live plan ${(performance.now() - t0).toFixed(0)} ms`);
   return { live, model, pool: usePool };
 }
 

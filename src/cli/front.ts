@@ -7,6 +7,7 @@ import { parseExtraVars } from "../inventory/extra-vars.js";
 import { loadInventory } from "../inventory/load.js";
 import { selectHosts } from "../inventory/patterns.js";
 import { buildModel, type Model } from "../model/model.js";
+import { phaseTimer } from "../timing.js";
 import { inventoryPaths, readExtraVars, readSources } from "./inputs.js";
 
 export interface FrontOptions {
@@ -24,27 +25,22 @@ export interface Front {
   readonly ok: boolean;
 }
 
-/** PGSTY_TIMING=1 prints how long each phase took (stderr), for performance work. */
-const timing = process.env.PGSTY_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(0)} ms\n`) : () => {};
-
 export function runFront(o: FrontOptions): Front {
-  let t0 = performance.now();
+  const timing = phaseTimer();
   const files = inventoryPaths(o.inventory);
   const read = readSources(files);
   const extraRead = readExtraVars(o.extraVars);
   const diagnostics = [...read.diagnostics, ...extraRead.diagnostics];
   if (read.sources.length === 0) return { files, selected: [], diagnostics, ok: false };
-  timing("read", t0);
-  t0 = performance.now();
+  timing("read");
   const loaded = loadInventory(read.sources);
-  timing("load", t0);
-  t0 = performance.now();
+  timing("load");
   const extra = parseExtraVars(extraRead.args);
   diagnostics.push(...loaded.diagnostics, ...extra.diagnostics);
   // a file that could not be parsed leaves the inventory incomplete: stop before rules report noise
   if (hasErrors(diagnostics)) return { files, selected: [], diagnostics: sortDiagnostics(diagnostics), ok: false };
   const built = buildModel(loaded.inventory, extra.vars);
-  timing("model", t0);
+  timing("model");
   diagnostics.push(...built.diagnostics);
   let selected = [...built.model.hosts.keys()];
   if (o.limit !== undefined) {

@@ -4,22 +4,13 @@
  * read failures become diagnostics, never exceptions.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { error, type Diagnostic } from "../diagnostics.js";
+import { packagePath } from "../package-root.js";
 import type { ExtraVarsArg } from "../inventory/extra-vars.js";
 import type { InventorySource } from "../inventory/load.js";
 
-/** The package root (holds conf/, templates/, playbooks/), from the bundle in dist/ or from src/cli/. */
-export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
-export const BUNDLED_INVENTORY = join(PACKAGE_ROOT, "conf", "pgsql.yml");
-
-function findPackageRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "conf"))) return dir;
-    if (dirname(dir) === dir) return resolve(from, "..");
-  }
-}
+export const BUNDLED_INVENTORY = packagePath("conf", "pgsql.yml");
 
 /** Which inventory files to read: -i, else $PGSTY_INVENTORY, else ./pigsty.yml, else conf/pgsql.yml. */
 export function inventoryPaths(given: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {

@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { processOutput, type Output } from "./output.js";
+import { timingNote } from "../timing.js";
 
 // Commands are imported when run: `validate` should not pay for loading the docs generator.
 
@@ -129,7 +130,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   return code;
 }
 
-if (process.env.PGSTY_TIMING) process.stderr.write(`timing: process up to the CLI ${performance.now().toFixed(0)} ms\n`);
+timingNote(`process up to the CLI ${performance.now().toFixed(0)} ms`);
 
 // run when executed (bin/pgsty imports this module), not when imported by tests
 if (process.argv[1] && /(bin\/pgsty|cli\/main\.[jt]s)$/.test(process.argv[1])) {

@@ -18,6 +18,7 @@ import { renderPlanHuman } from "../render/plan-human.js";
 import { writeJsonPlan } from "../render/plan-json.js";
 import { runFront, type FrontOptions } from "./front.js";
 import type { Output } from "./output.js";
+import { phaseTimer } from "../timing.js";
 
 export interface PlanOptions extends FrontOptions {
   readonly playbook: string;
@@ -44,11 +45,9 @@ function expand(model: Model, playbookName: string, hosts: readonly string[], ta
   return expandPlaybook(model, pb, STEP_DEFS, { hosts, tags });
 }
 
-/** PGSTY_TIMING=1 prints how long each phase took (stderr), for performance work. */
-const timing = process.env.PGSTY_TIMING ? (label: string, t0: number) => process.stderr.write(`timing: ${label} ${(performance.now() - t0).toFixed(0)} ms\n`) : () => {};
 
 export function planCommand(o: PlanOptions, out: Output): number | Promise<number> {
-  let t0 = performance.now();
+  const timing = phaseTimer();
   // a live plan reads the hosts (cli/apply.ts); loaded only then, so --offline stays fast
   if (!o.offline) return import("./apply.js").then((m) => m.livePlanCommand(o, out));
   const front = runFront(o);
@@ -60,12 +59,10 @@ export function planCommand(o: PlanOptions, out: Output): number | Promise<numbe
   }
   if (!front.model || hasErrors(diagnostics) || (base && !base.model)) return fail(diagnostics, o, out);
   const hosts = front.selected;
-  timing("front end", t0);
-  t0 = performance.now();
+  timing("front end");
   const exp = expand(front.model, o.playbook, hosts, o.tags, diagnostics);
   if (!exp) return fail(diagnostics, o, out);
-  timing("expand", t0);
-  t0 = performance.now();
+  timing("expand");
   const meta = { inventory: front.files, hosts, tags: o.tags, diagnostics: diagnostics.filter((d) => d.severity === "warning") };
   let plan;
   if (base?.model) {
@@ -75,15 +72,14 @@ export function planCommand(o: PlanOptions, out: Output): number | Promise<numbe
     const baseExp = expand(base.model, o.playbook, baseHosts, o.tags, diagnostics)!;
     plan = basePlan(baseExp, exp, { ...meta, base: base.files }, refineEffect);
   } else plan = offlinePlan(exp, meta);
-  timing("plan", t0);
-  t0 = performance.now();
+  timing("plan");
   if (o.json) writeJsonPlan({ ...plan, diagnostics: plan.diagnostics.map(diagnosticJson) }, (t) => out.stdout(t));
   else {
     if (plan.diagnostics.length) out.stderr(formatDiagnostics(plan.diagnostics, { color: out.color }));
     const model = front.model;
     out.stdout(renderPlanHuman(plan, { color: out.color, label: (h) => model.instances.get(h)?.name ?? h }));
   }
-  timing("output", t0);
+  timing("output");
   const changed = plan.steps.some((s) => s.changes.some((c) => c.action !== "noop"));
   return o.detailedExitcode && changed ? 2 : 0;
 }

@@ -9,6 +9,7 @@ import type { Written } from "../inventory/source.js";
 import { deriveIdentity, type Identity } from "./identity.js";
 import { resolveHosts, type Host } from "./resolve.js";
 import { RULES } from "./rules/index.js";
+import { phaseTimer } from "../timing.js";
 import { validateWritten } from "./validate.js";
 
 export interface Model extends Identity {
@@ -23,18 +24,8 @@ export interface ModelResult {
   readonly ok: boolean;
 }
 
-/** PGSTY_TIMING=1 prints how long each step took (stderr), for performance work. */
-const timing = process.env.PGSTY_TIMING
-  ? (label: string, t0: number) => process.stderr.write(`timing:   ${label} ${(performance.now() - t0).toFixed(0)} ms\n`)
-  : undefined;
-
 export function buildModel(inventory: Inventory, extra: ReadonlyMap<string, Written> = new Map()): ModelResult {
-  let t0 = timing ? performance.now() : 0;
-  const step = (label: string) => {
-    if (!timing) return;
-    timing(label, t0);
-    t0 = performance.now();
-  };
+  const step = phaseTimer("  ");
   const diagnostics = validateWritten(inventory, extra);
   step("validate");
   const resolved = resolveHosts(inventory, extra);

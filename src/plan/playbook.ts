@@ -6,10 +6,9 @@
  * checks that each step exists. Reads the packaged playbooks/ folder only.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { parseYaml } from "../inventory/yaml.js";
+import { packagePath } from "../package-root.js";
 
 const playbookSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -18,13 +17,6 @@ const playbookSchema = z.strictObject({
 });
 
 export type Playbook = z.output<typeof playbookSchema>;
-
-function playbooksDir(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "playbooks")) && existsSync(join(dir, "package.json"))) return join(dir, "playbooks");
-    if (dirname(dir) === dir) throw new Error("playbooks/ not found above the pgsty module");
-  }
-}
 
 /** Parse and check a playbook text; `knownSteps` are the step names modules define. */
 export function parsePlaybook(text: string, file: string, knownSteps: ReadonlySet<string>): Playbook {
@@ -37,7 +29,7 @@ export function parsePlaybook(text: string, file: string, knownSteps: ReadonlySe
 }
 
 export function loadPlaybook(name: string, knownSteps: ReadonlySet<string>): Playbook {
-  const file = join(playbooksDir(), `${name}.yml`);
+  const file = packagePath("playbooks", `${name}.yml`);
   if (!existsSync(file)) throw new Error(`no playbook named ${name} (playbooks/${name}.yml)`);
   return parsePlaybook(readFileSync(file, "utf8"), `playbooks/${name}.yml`, knownSteps);
 }
