@@ -1,10 +1,9 @@
 /** A rendered file as a task spec of op `file` (its args carry content, owner, mode, validation). Pure. */
-import type { TaskSpec } from "../plan/types.js";
+import type { TaskDraft } from "../plan/types.js";
 import type { RenderedFile } from "./types.js";
 
-export function fileTask(f: RenderedFile): TaskSpec {
+export function fileTask(f: RenderedFile): TaskDraft {
   return {
-    step: "",
     op: "file",
     key: f.path,
     args: { path: f.path, content: f.content, owner: f.owner, group: f.group, mode: f.mode, sensitive: f.sensitive, ...(f.validate ? { validate: f.validate } : {}) },

@@ -2,7 +2,7 @@
  * What a module is: named steps, each deciding which hosts take part and expanding one host into
  * task specs. Pure: modules compute desired state from the model; they never touch a host.
  */
-import type { TaskSpec } from "../plan/types.js";
+import type { TaskDraft } from "../plan/types.js";
 import type { HostContext } from "./context.js";
 
 /** How a step orders its hosts when applied: all at once, or the primary before the replicas. */
@@ -15,7 +15,7 @@ export interface StepDef {
   /** Whether this host takes part in the step. */
   applies(ctx: HostContext): boolean;
   /** The tasks of this step on one host, in order. */
-  tasks(ctx: HostContext): TaskSpec[];
+  tasks(ctx: HostContext): TaskDraft[];
   readonly waves?: WaveOrder;
 }
 

@@ -6,7 +6,7 @@ import { renderEtcdConfig } from "./etcd/config.js";
 import type { HostContext } from "./context.js";
 import { servicesServedBy } from "./haproxy/services.js";
 import type { StepDef } from "./module.js";
-import { dbsuTasks, dirTasks, serviceTask } from "./node/layout.js";
+import { dbsuTasks, dir, dirTasks, serviceTask } from "./node/layout.js";
 import { packagesFor } from "./node/packages.js";
 import { fileTask } from "./file-task.js";
 
@@ -19,28 +19,28 @@ export const NODE_STEPS: readonly StepDef[] = [
     name: "node.packages",
     description: "install the packages this node needs (PostgreSQL, Patroni, etcd, pgbouncer, pgBackRest, HAProxy)",
     applies: (ctx) => isPgHost(ctx) || isEtcdMember(ctx) || servesHaproxy(ctx),
-    tasks: (ctx) => [{ step: "", op: "pkg.installed", key: "packages", args: { names: packagesFor(ctx).names } }],
+    tasks: (ctx) => [{ op: "pkg.installed", key: "packages", args: { names: packagesFor(ctx).names } }],
   },
   {
     name: "node.dbsu",
     description: "the database superuser account",
     applies: isPgHost,
-    tasks: (ctx) => dbsuTasks(ctx).map((t) => ({ ...t, step: "" })),
+    tasks: dbsuTasks,
   },
   {
     name: "node.dirs",
     description: "the instance's directories and links (/pg, data, logs, backups, runtime dir)",
     applies: isPgHost,
-    tasks: (ctx) => dirTasks(ctx).map((t) => ({ ...t, step: "" })),
+    tasks: dirTasks,
   },
   {
     name: "etcd.config",
     description: "etcd member configuration",
     applies: isEtcdMember,
     tasks: (ctx) => [
-      { step: "", op: "dir", key: "/etc/etcd", args: { path: "/etc/etcd", owner: "root", group: "root", mode: "0755" } },
+      dir("/etc/etcd", "root", "0755"),
       // Debian's etcd unit runs as the etcd user (created by the etcd-server package)
-      { step: "", op: "dir", key: String(ctx.vars.etcd_data), args: { path: String(ctx.vars.etcd_data), owner: "etcd", group: "etcd", mode: "0700" } },
+      dir(String(ctx.vars.etcd_data), "etcd", "0700"),
       ...renderEtcdConfig(ctx).map(fileTask),
     ],
   },
@@ -49,6 +49,6 @@ export const NODE_STEPS: readonly StepDef[] = [
     description: "etcd running; members start together",
     applies: isEtcdMember,
     waves: "etcd-members",
-    tasks: () => [{ ...serviceTask("etcd"), step: "" }],
+    tasks: () => [serviceTask("etcd")],
   },
 ];

@@ -3,12 +3,12 @@
  * users and databases (on the primary of a cluster that is not a standby cluster), backups,
  * pgbouncer and HAProxy services. Pure.
  */
-import type { TaskSpec } from "../plan/types.js";
+import type { TaskDraft } from "../plan/types.js";
 import type { HostContext } from "./context.js";
 import { fileTask } from "./file-task.js";
 import { renderHaproxyServices } from "./haproxy/services.js";
 import type { StepDef } from "./module.js";
-import { serviceTask } from "./node/layout.js";
+import { link, serviceTask } from "./node/layout.js";
 import { backupCron } from "./pgbackrest/cron.js";
 import { renderPgbackrest } from "./pgbackrest/pgbackrest.js";
 import { renderPgbouncer } from "./pgbouncer/pgbouncer.js";
@@ -24,8 +24,6 @@ const patroniManaged = (ctx: HostContext) => isPgHost(ctx) && ctx.vars.patroni_e
 /** Users and databases are made on the primary; a standby cluster replicates them from upstream. */
 const provisions = (ctx: HostContext) => isPgHost(ctx) && ctx.cluster?.primary === ctx.instance && !ctx.cluster?.upstream;
 
-const link = (path: string, target: string): TaskSpec => ({ step: "", op: "link", key: path, args: { path, target } });
-const service = (unit: string): TaskSpec => ({ ...serviceTask(unit), step: "" });
 
 // users and databases come from one computation per host (both steps read it)
 const objectsMemo = new WeakMap<HostContext, ReturnType<typeof desiredObjects>>();
@@ -46,24 +44,23 @@ function pgTarget(ctx: HostContext) {
   };
 }
 
-function roleTasks(ctx: HostContext): TaskSpec[] {
+function roleTasks(ctx: HostContext): TaskDraft[] {
   const cluster = roleSourceCluster(ctx);
   const target = pgTarget(ctx);
   return objectsOf(ctx).value.roles.map((r) => {
     // the server must hold the very verifier pgbouncer's userlist has: pgbouncer logs in with it
     const plain = "password" in r && typeof r.password === "string" && r.password !== "" ? r.password : undefined;
     const password = plain === undefined ? undefined : isPasswordHash(plain) ? plain : deferredSecret(["scram", plain, r.name, cluster], () => pgbouncerSecret(plain, r.name, cluster));
-    return { step: "", op: "pg.role", key: r.name, args: { ...r, ...(password ? { password } : {}), target }, sensitive: ["password"] };
+    return { op: "pg.role", key: r.name, args: { ...r, ...(password ? { password } : {}), target }, sensitive: ["password"] };
   });
 }
 
-function databaseTasks(ctx: HostContext): TaskSpec[] {
+function databaseTasks(ctx: HostContext): TaskDraft[] {
   const o = objectsOf(ctx).value;
   const target = pgTarget(ctx);
   return [
-    ...o.databases.map((d): TaskSpec => ({ step: "", op: "pg.database", key: d.name, args: { ...d, target } })),
-    ...o.defaultPrivileges.map((p): TaskSpec => ({
-      step: "",
+    ...o.databases.map((d): TaskDraft => ({ op: "pg.database", key: d.name, args: { ...d, target } })),
+    ...o.defaultPrivileges.map((p): TaskDraft => ({
       op: "pg.default_privileges",
       // a plain grant and a grant with grant option of the same tuple are two tasks
       key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}${p.grantOption ? ":option" : ""}`,
@@ -90,7 +87,7 @@ export const PGSQL_STEPS: readonly StepDef[] = [
     description: "Patroni running: the primary first, then the replicas",
     applies: patroniManaged,
     waves: "primary-first",
-    tasks: () => [service("patroni")],
+    tasks: () => [serviceTask("patroni")],
   },
   { name: "pgsql.user", description: "roles: default roles, system users, business users", applies: provisions, tasks: roleTasks },
   { name: "pgsql.db", description: "databases, their schemas and extensions, default privileges", applies: provisions, tasks: databaseTasks },
@@ -105,7 +102,7 @@ export const PGSQL_STEPS: readonly StepDef[] = [
     description: "the stanza and the first full backup, on the primary",
     applies: (ctx) => provisions(ctx) && ctx.vars.pgbackrest_enabled !== false,
     tasks: (ctx) => [{
-      step: "", op: "pgbackrest.stanza", key: String(ctx.instance!.cluster),
+      op: "pgbackrest.stanza", key: String(ctx.instance!.cluster),
       args: { stanza: ctx.instance!.cluster, initialBackup: ctx.vars.pgbackrest_init_backup !== false },
     }],
   },
@@ -131,8 +128,8 @@ export const PGSQL_STEPS: readonly StepDef[] = [
     name: "pgbouncer.launch",
     description: "pgbouncer running",
     applies: (ctx) => isPgHost(ctx) && ctx.vars.pgbouncer_enabled !== false,
-    tasks: () => [service("pgbouncer")],
+    tasks: () => [serviceTask("pgbouncer")],
   },
   { name: "haproxy.config", description: "HAProxy and one listener per service", applies: servesHaproxy, tasks: (ctx) => renderHaproxyServices(ctx).map(fileTask) },
-  { name: "haproxy.launch", description: "HAProxy running", applies: servesHaproxy, tasks: () => [service("haproxy")] },
+  { name: "haproxy.launch", description: "HAProxy running", applies: servesHaproxy, tasks: () => [serviceTask("haproxy")] },
 ];

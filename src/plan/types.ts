@@ -26,6 +26,9 @@ export interface TaskSpec {
   readonly service?: string;
 }
 
+/** A task as a step produces it: expansion adds the step's name. */
+export type TaskDraft = Omit<TaskSpec, "step">;
+
 /** A field that differs between two states of an object (values masked when sensitive). */
 export interface FieldChange {
   readonly field: string;

@@ -4,10 +4,8 @@
  * /data/postgres/<cluster>-<version> is the instance home, /pg links to it; backups live under
  * /data/backups/<cluster>-<version>/backup and /pg/backup links there. Pure.
  */
-import type { TaskSpec } from "../../plan/types.js";
+import type { TaskDraft } from "../../plan/types.js";
 import type { HostContext } from "../context.js";
-
-type Spec = Omit<TaskSpec, "step">;
 
 /** Debian's packages give `postgres` a system uid; Pigsty's default 26 is taken there, so 543 (§1.4.1). */
 export function dbsuUid(ctx: HostContext): number {
@@ -15,7 +13,7 @@ export function dbsuUid(ctx: HostContext): number {
   return ctx.platform.family === "debian" && uid === 26 ? 543 : uid;
 }
 
-export function dbsuTasks(ctx: HostContext): Spec[] {
+export function dbsuTasks(ctx: HostContext): TaskDraft[] {
   const v = ctx.vars;
   const name = String(v.pg_dbsu);
   return [{
@@ -25,11 +23,11 @@ export function dbsuTasks(ctx: HostContext): Spec[] {
   }];
 }
 
-function dir(path: string, owner: string, mode: string): Spec {
+export function dir(path: string, owner: string, mode: string): TaskDraft {
   return { op: "dir", key: path, args: { path, owner, group: owner, mode } };
 }
 
-function link(path: string, target: string): Spec {
+export function link(path: string, target: string): TaskDraft {
   return { op: "link", key: path, args: { path, target } };
 }
 
@@ -40,7 +38,7 @@ export function instanceHome(ctx: HostContext): { home: string; backup: string }
   return { home: `${String(v.pg_fs_main)}/${id}`, backup: `${String(v.pg_fs_backup)}/${id}/backup` };
 }
 
-export function dirTasks(ctx: HostContext): Spec[] {
+export function dirTasks(ctx: HostContext): TaskDraft[] {
   const v = ctx.vars;
   const dbsu = String(v.pg_dbsu);
   const ns = String(v.pg_namespace ?? "/pg").replace(/\/$/, "");
@@ -64,6 +62,6 @@ export function dirTasks(ctx: HostContext): Spec[] {
 }
 
 /** A daemon that must be enabled and running. */
-export function serviceTask(unit: string): Spec {
+export function serviceTask(unit: string): TaskDraft {
   return { op: "service.running", key: unit, args: { unit, enabled: true } };
 }
