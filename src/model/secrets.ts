@@ -32,7 +32,8 @@ export function maskVars(vars: Readonly<Record<string, unknown>>): Record<string
   return out;
 }
 
-function maskPath(value: unknown, path: readonly string[]): unknown {
+/** `value` with what lies at `path` (`*` matches any key or index) replaced by "(sensitive)". */
+export function maskPath(value: unknown, path: readonly string[]): unknown {
   if (path.length === 0) return value === undefined || value === null || value === "" ? value : MASK;
   if (value === null || typeof value !== "object") return value;
   const [head, ...rest] = path as [string, ...string[]];

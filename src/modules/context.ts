@@ -3,7 +3,7 @@
  * identity, the node's size (facts, or inventory overrides offline) and its platform (Debian 12
  * or EL9: package names and paths differ). Pure.
  */
-import type { Cluster, Instance } from "../model/identity.js";
+import { hostAddress, type Cluster, type Instance } from "../model/identity.js";
 import type { Model } from "../model/model.js";
 import type { Host } from "../model/resolve.js";
 import type { HostVars } from "../model/schema/index.js";
@@ -63,7 +63,7 @@ export function hostContext(model: Model, hostName: string, o: ContextOptions = 
     model,
     host,
     vars: host.vars,
-    ip: typeof v.ansible_host === "string" && v.ansible_host ? v.ansible_host : host.name,
+    ip: hostAddress(host),
     instance,
     cluster: instance ? model.clusters.get(instance.cluster) : undefined,
     node,

@@ -3,6 +3,7 @@
  * reading a fact into a value or an `Unobservable` (server down, fact failed, a standby), the
  * diff of role/database settings, and small helpers for plan fields. Pure.
  */
+import { SENSITIVE } from "../exec/command.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import { DEFAULT_PG_TARGET, isPgDown, pgTargetKey, type PgTarget } from "../facts/pg-shell.js";
 import type { SystemUsers } from "../modules/pgsql/objects/types.js";
@@ -10,7 +11,7 @@ import type { FieldChange, TaskSpec } from "../plan/types.js";
 import { unobservable, type OpDiff, type Unobservable } from "./op.js";
 import { settingAssignment, settingEquals, settingName, sql, type Sql } from "./sql.js";
 
-export const MASK = "(sensitive)";
+export const MASK = SENSITIVE;
 
 /**
  * The server of a task and the system users of its cluster. Modules put it in `args.target`

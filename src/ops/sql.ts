@@ -9,13 +9,13 @@
  * - A `Sql` statement keeps its secrets apart: `display` shows "(sensitive)"; only `reveal()`,
  *   called when the text is written to psql's stdin, materializes deferred secrets and quotes them.
  */
-import { asUser, sh, type Command } from "../exec/command.js";
+import { asUser, SENSITIVE, sh, type Command } from "../exec/command.js";
 import { ExecError, failureMessage, type Connector } from "../exec/connector.js";
 import { DEFAULT_PG_TARGET, type PgTarget } from "../facts/pg-shell.js";
 import { materializeSecrets } from "../modules/deferred-secret.js";
 import { LIST_VALUED_SETTINGS } from "../modules/pgsql/objects/settings.js";
 
-const MASK = "(sensitive)";
+const MASK = SENSITIVE;
 
 function assertNoNul(s: string, what: string): void {
   if (s.includes("\0")) throw new TypeError(`${what} cannot contain a NUL byte`);

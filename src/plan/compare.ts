@@ -3,7 +3,7 @@
  * unified diffs for file contents, field diffs for objects, secrets masked. Pure.
  */
 import { createTwoFilesPatch } from "diff";
-import { MASK } from "../model/secrets.js";
+import { MASK, maskPath } from "../model/secrets.js";
 import { maskDeferredSecrets } from "../modules/deferred-secret.js";
 import type { FieldChange, TaskSpec } from "./types.js";
 
@@ -23,30 +23,23 @@ export function isSensitivePath(spec: TaskSpec["sensitive"], path: readonly stri
   });
 }
 
-/** A copy of `args` with sensitive paths replaced by "(sensitive)". */
-export function maskArgs(args: Readonly<Record<string, unknown>>, spec: TaskSpec["sensitive"], path: string[] = []): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) out[k] = maskValueAt(v, spec, [...path, k]);
-  return out;
-}
-
-function maskValueAt(v: unknown, spec: TaskSpec["sensitive"], path: string[]): unknown {
-  if (v === undefined || v === null || v === "") return v;
-  if (isSensitivePath(spec, path)) return MASK;
-  if (Array.isArray(v)) return v.map((x, i) => maskValueAt(x, spec, [...path, String(i)]));
-  if (typeof v === "object") return maskArgs(v as Record<string, unknown>, spec, path);
-  return v;
+/** `args` with sensitive paths replaced by "(sensitive)" (the same object when nothing is sensitive). */
+export function maskArgs(args: Readonly<Record<string, unknown>>, spec: TaskSpec["sensitive"]): Readonly<Record<string, unknown>> {
+  if (spec === true) return Object.fromEntries(Object.keys(args).map((k) => [k, maskPath(args[k], [])]));
+  if (!spec?.length) return args;
+  return spec.reduce<Readonly<Record<string, unknown>>>((acc, pattern) => maskPath(acc, pattern.split(".")) as Record<string, unknown>, args);
 }
 
 /** Fields of two arg objects that differ (top level; nested values compared whole), masked. */
 export function fieldChanges(before: Readonly<Record<string, unknown>> | undefined, after: Readonly<Record<string, unknown>>, spec: TaskSpec["sensitive"]): FieldChange[] {
   const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])].sort();
   const out: FieldChange[] = [];
+  const shownBefore = before && maskArgs(before, spec), shownAfter = maskArgs(after, spec);
   for (const k of keys) {
     const b = before?.[k], a = after[k];
     if (JSON.stringify(b) === JSON.stringify(a)) continue;
     const masked = isSensitivePath(spec, [k]);
-    out.push({ field: k, ...(b !== undefined ? { before: masked ? MASK : maskValueAt(b, spec, [k]) } : {}), ...(a !== undefined ? { after: masked ? MASK : maskValueAt(a, spec, [k]) } : {}) });
+    out.push({ field: k, ...(b !== undefined ? { before: masked ? MASK : shownBefore![k] } : {}), ...(a !== undefined ? { after: masked ? MASK : shownAfter[k] } : {}) });
   }
   return out;
 }

@@ -127,7 +127,7 @@ function change(host: string, t: TaskSpec, action: Action, before: TaskSpec | un
     };
   }
   const fields = action === "update" ? fieldChanges(before?.args, t.args, t.sensitive) : undefined;
-  return { ...base, effect, summary: describeArgs(hasSensitivePaths(t.sensitive) ? maskArgs(t.args, t.sensitive) : t.args), ...(fields ? { fields } : {}), ...(sensitive ? { sensitive } : {}) };
+  return { ...base, effect, summary: describeArgs(maskArgs(t.args, t.sensitive)), ...(fields ? { fields } : {}), ...(sensitive ? { sensitive } : {}) };
 }
 
 /** Lines of a file's content (a last line without a newline counts). */
@@ -136,11 +136,6 @@ function lineCount(content: string): number {
   let n = 0;
   for (let i = content.indexOf("\n"); i !== -1; i = content.indexOf("\n", i + 1)) n++;
   return content.endsWith("\n") ? n : n + 1;
-}
-
-/** Whether masking can change anything: without sensitive paths `maskArgs` returns an equal copy. */
-function hasSensitivePaths(spec: TaskSpec["sensitive"]): boolean {
-  return spec === true || (spec !== undefined && spec.length > 0);
 }
 
 const META_FIELDS = ["owner", "group", "mode"];
