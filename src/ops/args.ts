@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { FactSet } from "../facts/fact.js";
 import type { OsFact } from "../facts/os.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { unobservable, type OpDiff, type Unobservable } from "./op.js";
+import { isUnobservable, unobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 // --- fact shapes: the host facts' own types (src/facts/) -----------------------------------
 
@@ -108,6 +108,19 @@ export function unknownDiff(reason: string): OpDiff {
 /** apply() was handed a change it must not act on: refuse loudly, change nothing. */
 export function refuse(task: TaskSpec, diff: OpDiff): Error {
   return new Error(`${task.op}[${task.key}]: not applied: ${diff.reason ?? "its state is unknown"}`);
+}
+
+/**
+ * Apply's re-check, shared by the ops that act on fresh state: re-read the task's facts, observe and
+ * diff again. Returns the current state when there is still something to do, `undefined` when
+ * there is nothing; throws when the state is unknown (nothing is changed blindly).
+ */
+export async function recheck<S>(op: Pick<Op<S>, "needs" | "observe" | "diff">, ctx: ApplyContext, task: TaskSpec): Promise<S | null | undefined> {
+  const cur = op.observe(task, await ctx.refresh(op.needs(task)));
+  const d = op.diff(task, cur);
+  if (d.action === "noop") return undefined;
+  if (d.action === "unknown" || isUnobservable(cur)) throw refuse(task, d);
+  return cur;
 }
 
 export function sha256Hex(text: string | Uint8Array): string {

@@ -15,7 +15,7 @@
 import { sh, type Command } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argName, argPath, argString, factFailure, NOOP, refuse, unknownDiff, type FileFact, type UserFact } from "./args.js";
+import { argName, argPath, argString, factFailure, NOOP, recheck, unknownDiff, type FileFact, type UserFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export interface OsUserArgs {
@@ -86,11 +86,8 @@ export const osUserOp: Op<OsUserState> = {
 
   async apply(ctx, task) {
     const a = osUserArgs(task);
-    const facts = await ctx.refresh(needs(task));
-    const cur = osUserOp.observe(task, facts);
-    const d = osUserOp.diff(task, cur);
-    if (d.action === "noop") return;
-    if (d.action === "unknown" || isUnobservable(cur)) throw refuse(task, d);
+    const cur = await recheck(osUserOp, ctx, task);
+    if (cur === undefined) return;
     const o = ctx.signal ? { signal: ctx.signal } : {};
     for (const cmd of osUserCommands(a, cur)) await execChecked(ctx.connector, cmd, o);
   },

@@ -28,7 +28,7 @@ import { raw, sh, type Command } from "../exec/command.js";
 import { execChecked, type Connector } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { factFailure, NOOP, OS_REQUEST, refuse, sha256Hex, unknownDiff, type FileFact, type HostOs, type PkgFact } from "./args.js";
+import { factFailure, NOOP, OS_REQUEST, recheck, refuse, sha256Hex, unknownDiff, type FileFact, type HostOs, type PkgFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export type PackageManager = "apt" | "dnf";
@@ -126,11 +126,9 @@ export const pkgInstalledOp: Op<PkgState> = {
   diff,
 
   async apply(ctx, task) {
-    const facts = await ctx.refresh(needs(task));
-    const cur = observe(task, facts);
-    const d = diff(task, cur);
-    if (d.action === "noop") return;
-    if (d.action === "unknown" || isUnobservable(cur) || !cur.manager) throw refuse(task, d);
+    const cur = await recheck({ needs, observe, diff }, ctx, task);
+    if (cur === undefined) return;
+    if (!cur?.manager) throw refuse(task, diff(task, cur));
     const names = pkgNames(task);
     const missing = names.filter((n) => !cur.installed.has(n));
     const update = cur.manager === "apt" && missing.length > 0 && !updated.has(ctx.connector);

@@ -18,7 +18,7 @@ import { sh, type Command } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argBool, argOptionalString, argString, factFailure, NOOP, OS_REQUEST, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
+import { argBool, argOptionalString, argString, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
 import { DAEMONS, DEFAULT_DBSU, startCommand } from "./daemon.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
@@ -93,10 +93,9 @@ export const serviceRunningOp: Op<ServiceState> = {
 
   async apply(ctx, task) {
     const a = serviceArgs(task);
-    const cur = observe(task, await ctx.refresh(needs(task)));
-    const d = diff(task, cur);
-    if (d.action === "noop") return;
-    if (d.action === "unknown" || isUnobservable(cur)) throw refuse(task, d);
+    const cur = await recheck({ needs, observe, diff }, ctx, task);
+    if (cur === undefined) return;
+    if (cur === null) throw refuse(task, diff(task, cur));
     const o = ctx.signal ? { signal: ctx.signal } : {};
     if (cur.manager !== "systemd") {
       await execChecked(ctx.connector, startCommand(a.unit, { user: a.user }), o);
