@@ -9,7 +9,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +16,7 @@ import { loadInventory } from "../../src/inventory/load.js";
 import { buildModel } from "../../src/model/model.js";
 import { hostContext, type HostContext } from "../../src/modules/context.js";
 import { renderPgbHba, renderPgHba } from "../../src/modules/pgsql/hba.js";
+import { freePort } from "./pg-server.js";
 
 const BIN = "/usr/lib/postgresql/15/bin";
 const PGBOUNCER = "/usr/sbin/pgbouncer";
@@ -46,16 +46,6 @@ function skipReason(program: string): string | undefined {
 }
 const SKIP = skipReason(`${BIN}/initdb`);
 const SKIP_PGBOUNCER = skipReason(PGBOUNCER);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 describe.skipIf(SKIP !== undefined)(`pg_hba.conf loads into PostgreSQL 15${SKIP ? ` (skipped: ${SKIP})` : ""}`, () => {
   let dir = "";

@@ -13,7 +13,6 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +22,7 @@ import { buildModel } from "../../src/model/model.js";
 import { hostContext } from "../../src/modules/context.js";
 import { renderEtcdConfig, ETCD_CONFIG_PATH } from "../../src/modules/etcd/config.js";
 import { renderPatroniConfig } from "../../src/modules/pgsql/patroni.js";
+import { freePort } from "./pg-server.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -144,17 +144,6 @@ describe.skipIf(PG_SKIP)(`tuned parameters accepted by the installed PostgreSQL 
     expect(r.stdout.trim()).toBe(String(params.max_connections));
   }, 60_000);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
 const ETCD_SKIP = skipReason(["etcd", "etcdctl", "curl"], false);
 

@@ -22,7 +22,8 @@ export function skipReason(): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now (on loopback). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer().once("error", reject);
     srv.listen(0, "127.0.0.1", () => {

@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,7 @@ import { renderPgbackrest } from "../../src/modules/pgbackrest/pgbackrest.js";
 import { PGBOUNCER_PIDFILE, renderPgbouncer } from "../../src/modules/pgbouncer/pgbouncer.js";
 import { derivedVerifier, parseScram, scramVerifier, verifyScram } from "../../src/modules/pgbouncer/scram.js";
 import { contextFor } from "../unit/modules/context-helper.js";
+import { freePort } from "./pg-server.js";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const SUPER_PASSWORD = "It.Super.Secret";
@@ -53,17 +54,6 @@ function asPostgres(argv: readonly string[], o: { env?: Record<string, string>; 
     timeout: o.timeoutMs ?? 30_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 async function waitForPort(port: number, ms: number): Promise<boolean> {
