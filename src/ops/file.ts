@@ -35,17 +35,11 @@ import { hasDeferredSecrets, materializeSecrets } from "../modules/deferred-secr
 import { maskSecretsInText, unifiedDiff } from "../plan/compare.js";
 import type { TaskSpec } from "../plan/types.js";
 import { argBool, argMode, argName, argOptionalString, argPath, factFailure, NOOP, ownershipChanges, refuse, sha256Hex, unknownDiff, type FileContentFact, type FileFact } from "./args.js";
+import type { RenderedFile } from "../modules/types.js";
 import { isUnobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
 
-export interface FileArgs {
-  readonly path: string;
-  readonly content: string;
-  readonly owner: string;
-  readonly group: string;
-  readonly mode: string;
-  readonly sensitive: boolean;
-  readonly validate?: string;
-}
+/** The args of a `file` task: the rendered file as modules/file-task.ts puts it in the task. */
+export type FileArgs = Pick<RenderedFile, "path" | "content" | "owner" | "group" | "mode" | "sensitive" | "validate">;
 
 /** What the host has at the path; `content` when the second round trip read it. */
 export interface FileState extends FileFact {
