@@ -2,6 +2,7 @@
  * Registry of the host-level facts (no logic): name → fact, for `gatherFacts` and `FactCache`.
  * The PostgreSQL catalog facts have their own registry.
  */
+import { exitFact } from "./exit.js";
 import type { Fact } from "./fact.js";
 import { fileContentFact } from "./file-content.js";
 import { fileFact } from "./file.js";
@@ -13,9 +14,10 @@ import { serviceFact } from "./service.js";
 import { userFact } from "./user.js";
 
 export const HOST_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map<string, Fact<unknown>>(
-  [osFact, fsFact, fileFact, fileContentFact, pkgFact, userFact, serviceFact, patroniFact].map((f) => [f.name, f as Fact<unknown>]),
+  [osFact, fsFact, fileFact, fileContentFact, pkgFact, userFact, serviceFact, patroniFact, exitFact].map((f) => [f.name, f as Fact<unknown>]),
 );
 
+export type { ExitFact } from "./exit.js";
 export type { FileContentFact } from "./file-content.js";
 export type { FileFact } from "./file.js";
 export type { FsFact } from "./fs.js";

@@ -1,5 +1,6 @@
 /**
- * Registry of the host ops (files, packages, users, services, pgBackRest): op name → Op.
+ * Registry of the host ops (files, packages, users, services, pgBackRest, guarded commands):
+ * op name → Op.
  * No logic here (ARCHITECTURE §4: index files are registries).
  *
  * Contract notes for the engine (see op.ts):
@@ -7,11 +8,13 @@
  *   names the `file.content` facts to read in a second one — only files whose hash differs — so
  *   the plan can show a unified diff. Without that round trip the diff says "content differs".
  * - apply of `file`, `dir` and `link` acts on the diff it is given (the engine re-diffs just
- *   before); apply of `pkg.installed`, `os.user`, `service.running` and `pgbackrest.stanza`
- *   re-reads its own facts with ctx.refresh (they also need the OS) and acts on those.
+ *   before); apply of `pkg.installed`, `os.user`, `service.running`, `pgbackrest.stanza` and
+ *   `command` re-reads its own facts with ctx.refresh (they also need the OS, or a guard may have
+ *   come true) and acts on those.
  * - apply refuses (throws, changes nothing) a diff whose action is `unknown`; `noop` does nothing.
  * - handlers call `reloadService` / `restartService` (daemon.ts) with the host's `os` fact.
  */
+import { commandOp } from "./command.js";
 import { dirOp } from "./dir.js";
 import { fileOp } from "./file.js";
 import { linkOp } from "./link.js";
@@ -25,5 +28,5 @@ export { hasFollowUp, restorePreviousFile, type FollowUpOp } from "./file.js";
 export { DAEMONS, reloadService, restartService } from "./daemon.js";
 
 export const HOST_OPS: ReadonlyMap<string, Op> = new Map<string, Op>(
-  ([fileOp, dirOp, linkOp, pkgInstalledOp, osUserOp, serviceRunningOp, pgbackrestStanzaOp] as Op[]).map((op) => [op.kind, op]),
+  ([fileOp, dirOp, linkOp, pkgInstalledOp, osUserOp, serviceRunningOp, pgbackrestStanzaOp, commandOp] as Op[]).map((op) => [op.kind, op]),
 );

@@ -105,7 +105,8 @@ function removable(t: TaskSpec): boolean {
 function stateAction(t: TaskSpec, before: TaskSpec | undefined): Action {
   const absent = t.args.state === "absent";
   if (absent) return before && before.args.state !== "absent" ? "delete" : before ? "noop" : "delete";
-  if (t.op === "run") return "run";
+  // a guarded command cannot be known done without its guards: offline, it would run
+  if (t.op === "run" || t.op === "command") return "run";
   return before && before.args.state !== "absent" ? "update" : "create";
 }
 

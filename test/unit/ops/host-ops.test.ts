@@ -10,6 +10,7 @@ const samples: Record<string, Record<string, unknown>> = {
   "os.user": { name: "postgres", uid: 543, group: "postgres", home: "/var/lib/pgsql", shell: "/bin/bash" },
   "service.running": { unit: "haproxy", enabled: true },
   "pgbackrest.stanza": { stanza: "pg-test", initialBackup: true },
+  command: { cmd: ["/usr/bin/true"], creates: "/x", unless: ["test", "-e", "/y"] },
 };
 
 describe("HOST_OPS", () => {
@@ -23,7 +24,7 @@ describe("HOST_OPS", () => {
     const op = HOST_OPS.get(kind)!;
     const t = task(kind, "k", args);
     expect(op.needs(t)).toEqual(op.needs(t));
-    const failed = factSet({}, { file: "x", os: "x", pkg: "x", user: "x", service: "x" });
+    const failed = factSet({}, { file: "x", os: "x", pkg: "x", user: "x", service: "x", exit: "x" });
     expect(op.diff(t, op.observe(t, failed)).action).toBe("unknown");
   });
 });
