@@ -5,10 +5,11 @@
  *
  * - absent: the group is created (gid = uid when that gid is free), then the user, then its home
  *   directory (0755, owned by the user) when missing.
- * - present with another uid, home or primary group: `unknown`, never changed — a new uid or
- *   group would orphan every file the user owns (data directories, backups), and usermod -d
- *   would move or abandon the home. The reason says what differs and what to do.
- * - present with another shell, or without its home directory: `update` (usermod -s, mkdir).
+ * - present with another uid, home or primary group: adopted as it is (`noop`, the reason says
+ *   what differs). uid, group and home are how the user is *created*: Debian's postgresql-common
+ *   makes `postgres` with a system uid before pgsty may run, and changing them would orphan
+ *   every file the user owns (data directories, backups) or move its home.
+ * - present with another shell: `update` (usermod -s); its own home missing: `update` (mkdir).
  *
  * Apply re-reads the user and home facts (ctx.refresh) and acts on that: safe to run twice.
  */
@@ -71,17 +72,15 @@ export const osUserOp: Op<OsUserState> = {
     if (u.uid !== a.uid) clash.push(`uid ${u.uid} (wanted ${a.uid})`);
     if (u.group !== a.group) clash.push(`primary group ${u.group ?? `gid ${u.gid}`} (wanted ${a.group})`);
     if (u.home !== a.home) clash.push(`home ${u.home} (wanted ${a.home})`);
-    if (clash.length > 0) {
-      return unknownDiff(
-        `user ${a.name} exists with ${clash.join(", ")}: pgsty does not change it, since that would orphan the files it owns; ` +
-          `change the inventory to match the host, or migrate the user by hand`,
-      );
-    }
     const fields: FieldChange[] = [];
     if (u.shell !== a.shell) fields.push({ field: "shell", before: u.shell, after: a.shell });
-    if (!observed.homeDir) fields.push({ field: "home directory", after: "created" });
-    else if (observed.homeDir.type !== "dir") return unknownDiff(`home ${a.home} of ${a.name} exists and is not a directory`);
-    return fields.length === 0 ? NOOP : { action: "update", effect: "none", reason: fields.map((f) => f.field).join(", ") + " differs", fields };
+    // the home check only makes sense for the home the user really has
+    if (u.home === a.home) {
+      if (!observed.homeDir) fields.push({ field: "home directory", after: "created" });
+      else if (observed.homeDir.type !== "dir") return unknownDiff(`home ${a.home} of ${a.name} exists and is not a directory`);
+    }
+    if (fields.length > 0) return { action: "update", effect: "none", reason: fields.map((f) => f.field).join(", ") + " differs", fields };
+    return clash.length === 0 ? NOOP : { ...NOOP, reason: `exists with ${clash.join(", ")}: adopted as it is (these apply only when pgsty creates the user)` };
   },
 
   async apply(ctx, task) {
@@ -105,6 +104,6 @@ export function osUserCommands(a: OsUserArgs, cur: OsUserState | null): Command[
     return out;
   }
   if (cur.user.shell !== a.shell) out.push(sh`usermod -s ${a.shell} -- ${a.name}`);
-  if (!cur.homeDir) out.push(home);
+  if (!cur.homeDir && cur.user.home === a.home) out.push(home);
   return out;
 }

@@ -19,7 +19,7 @@ export const PG_INSTALL_PARAMS = {
     z
       .int()
       .positive()
-      .describe("uid and gid of the dbsu; default 26 (PGDG RPM). On Debian/Ubuntu, where 26 is usually taken, 26 is replaced by 543."),
+      .describe("uid and gid of the dbsu when pgsty creates it; default 26 (PGDG RPM). On Debian/Ubuntu, where 26 is usually taken, 26 is replaced by 543. A dbsu that already exists (e.g. made by Debian's postgresql-common) is kept with its own uid and home."),
     "C",
     26,
   ),
@@ -32,7 +32,7 @@ export const PG_INSTALL_PARAMS = {
     "C",
     "limit",
   ),
-  pg_dbsu_home: withDefault(z.string().min(1).describe("Home directory of the dbsu; default /var/lib/pgsql (as the PGDG RPM)."), "C", "/var/lib/pgsql"),
+  pg_dbsu_home: withDefault(z.string().min(1).describe("Home directory of the dbsu when pgsty creates it; default /var/lib/pgsql (as the PGDG RPM)."), "C", "/var/lib/pgsql"),
   pg_dbsu_ssh_exchange: withDefault(
     z.boolean().describe("Exchange the dbsu's SSH keys among members of the same cluster so they can ssh to each other; default true."),
     "C",

@@ -23,18 +23,16 @@ describe("os.user: diff", () => {
 
   it("equal → noop", () => expect(osUserOp.diff(userTask(), osUserOp.observe(userTask(), facts(user()))).action).toBe("noop"));
 
-  it("another uid → unknown, with a clear reason", () => {
+  it("another uid → adopted as it is (noop), saying what differs", () => {
     const d = osUserOp.diff(userTask(), osUserOp.observe(userTask(), facts(user({ uid: 105 }))));
-    expect(d.action).toBe("unknown");
-    expect(d.reason).toBe(
-      "user postgres exists with uid 105 (wanted 543): pgsty does not change it, since that would orphan the files it owns; " +
-        "change the inventory to match the host, or migrate the user by hand",
-    );
+    expect(d.action).toBe("noop");
+    expect(d.reason).toBe("exists with uid 105 (wanted 543): adopted as it is (these apply only when pgsty creates the user)");
   });
 
-  it("another home and group → unknown naming both", () => {
-    const d = osUserOp.diff(userTask(), osUserOp.observe(userTask(), facts(user({ home: "/var/lib/postgresql", group: undefined, gid: 999 }))));
-    expect(d.reason).toMatch(/^user postgres exists with primary group gid 999 \(wanted postgres\), home \/var\/lib\/postgresql \(wanted \/var\/lib\/pgsql\)/);
+  it("another home and group → adopted, naming both; its own home is not checked against ours", () => {
+    const d = osUserOp.diff(userTask(), osUserOp.observe(userTask(), facts(user({ home: "/var/lib/postgresql", group: undefined, gid: 999 }), null)));
+    expect(d.action).toBe("noop");
+    expect(d.reason).toMatch(/^exists with primary group gid 999 \(wanted postgres\), home \/var\/lib\/postgresql \(wanted \/var\/lib\/pgsql\)/);
   });
 
   it("another shell, missing home → update", () => {
@@ -83,9 +81,9 @@ describe("os.user: apply (re-reads the facts first)", () => {
     expect(c.log).toEqual([]);
   });
 
-  it("another uid: refused, untouched", async () => {
+  it("another uid and the same shell: untouched (uid, group and home are never changed)", async () => {
     const c = new FakeConnector();
-    await expect(osUserOp.apply(applyContext(c, facts(user({ uid: 105 }))), userTask(), { action: "unknown", effect: "none" })).rejects.toThrow(/not applied: user postgres exists with uid 105/);
+    await osUserOp.apply(applyContext(c, facts(user({ uid: 105, home: "/var/lib/postgresql" }), null)), userTask(), { action: "noop", effect: "none" });
     expect(c.log).toEqual([]);
   });
 
