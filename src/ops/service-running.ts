@@ -15,12 +15,13 @@
  * Apply re-reads the unit's state (ctx.refresh) and acts on that: safe to run twice.
  */
 import { sh, type Command } from "../exec/command.js";
-import { execChecked } from "../exec/connector.js";
+import { execChecked, type Connector } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
 import { argBool, argOptionalString, argString, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
 import { DAEMONS, DEFAULT_DBSU, startCommand } from "./daemon.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
+import { readyArg, readyCommand } from "./ready.js";
 
 export interface ServiceArgs {
   readonly unit: string;
@@ -93,21 +94,24 @@ export const serviceRunningOp: Op<ServiceState> = {
 
   async apply(ctx, task) {
     const a = serviceArgs(task);
+    const ready = readyArg(task);
     const cur = await recheck({ needs, observe, diff }, ctx, task);
     if (cur === undefined) return;
     if (cur === null) throw refuse(task, diff(task, cur));
     const o = ctx.signal ? { signal: ctx.signal } : {};
-    if (cur.manager !== "systemd") {
-      await execChecked(ctx.connector, startCommand(a.unit, { user: a.user }), o);
-      return;
-    }
-    for (const cmd of systemdCommands(a, cur)) {
-      const r = await ctx.connector.exec(cmd, o);
-      if (r.code === 0) continue;
-      // what systemd knows about the failure, for the error (the unit's own last log lines)
-      const st = await ctx.connector.exec(sh`systemctl status --no-pager --lines=15 ${a.unit}`, o).catch(() => undefined);
-      const detail = [r.stderr.trim(), st?.stdout.trim()].filter(Boolean).join("\n");
-      throw new Error(`${ctx.connector.host}: \`${cmd.display}\` exited ${r.code}: ${a.unit} is not running${detail ? `\n${detail}` : ""}`);
-    }
+    if (cur.manager !== "systemd") await execChecked(ctx.connector, startCommand(a.unit, { user: a.user }), o);
+    else await systemdConverge(ctx.connector, a, cur, o);
+    if (ready && !cur.active) await execChecked(ctx.connector, readyCommand(ready), o);
   },
 };
+
+async function systemdConverge(connector: Connector, a: ServiceArgs, cur: ServiceState, o: { signal?: AbortSignal }): Promise<void> {
+  for (const cmd of systemdCommands(a, cur)) {
+    const r = await connector.exec(cmd, o);
+    if (r.code === 0) continue;
+    // what systemd knows about the failure, for the error (the unit's own last log lines)
+    const st = await connector.exec(sh`systemctl status --no-pager --lines=15 ${a.unit}`, o).catch(() => undefined);
+    const detail = [r.stderr.trim(), st?.stdout.trim()].filter(Boolean).join("\n");
+    throw new Error(`${connector.host}: \`${cmd.display}\` exited ${r.code}: ${a.unit} is not running${detail ? `\n${detail}` : ""}`);
+  }
+}

@@ -61,7 +61,7 @@ export function dirTasks(ctx: HostContext): TaskDraft[] {
   ];
 }
 
-/** A daemon that must be enabled and running. */
-export function serviceTask(unit: string): TaskDraft {
-  return { op: "service.running", key: unit, args: { unit, enabled: true } };
+/** A daemon that must be enabled and running (`extra`: more args, such as a readiness probe). */
+export function serviceTask(unit: string, extra: Readonly<Record<string, unknown>> = {}): TaskDraft {
+  return { op: "service.running", key: unit, args: { unit, enabled: true, ...extra } };
 }
