@@ -54,6 +54,9 @@ export function isPgDown(x: unknown): x is PgDown {
  * packaged psql binary is called directly: the `psql` wrapper script costs a Perl start per call,
  * and a fact fragment calls psql once per database.
  */
+/** Bash: the newest packaged psql binary, or `psql` from PATH (no Debian layout). */
+export const PSQL_BINARY = '"$(b=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1); echo "${b:-psql}")"';
+
 const PSQL_FUNCTION = [
   "__pgsty_psql_bin=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)",
   "__pgsty_psql() {",

@@ -1,3 +1,4 @@
+import { PSQL_BINARY } from "../../../src/facts/pg-shell.js";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { deferredSecret } from "../../../src/modules/deferred-secret.js";
@@ -215,7 +216,7 @@ describe("pg.role op", () => {
     expect(conn.calls).toHaveLength(1);
     const [call] = conn.calls;
     expect(call!.become).toBe("postgres");
-    expect(call!.display).toBe("PGHOST=/var/run/postgresql PGPORT=5432 PGDATABASE=postgres PGCLIENTENCODING=UTF8 PGAPPNAME=pgsty psql -X -v ON_ERROR_STOP=1 -q -At");
+    expect(call!.display).toBe("PGHOST=/var/run/postgresql PGPORT=5432 PGDATABASE=postgres PGCLIENTENCODING=UTF8 PGAPPNAME=pgsty " + PSQL_BINARY + " -X -v ON_ERROR_STOP=1 -q -At");
     expect(call!.text).not.toContain("Secret");
     expect(call!.stdin).toContain(`PASSWORD 'Plain''Secret'`);
     expect(call!.stdin).toMatch(/^SET standard_conforming_strings = on;\nBEGIN;\nSET LOCAL log_statement = 'none';\nSET LOCAL log_min_error_statement = 'panic';\nCREATE ROLE/);

@@ -1,3 +1,4 @@
+import { PSQL_BINARY } from "../../../src/facts/pg-shell.js";
 import { describe, expect, it } from "vitest";
 import { deferredSecret } from "../../../src/modules/deferred-secret.js";
 import {
@@ -80,7 +81,7 @@ describe("statements and batches", () => {
   it("psql runs as the dbsu over the socket; the database name is never a connection string", () => {
     const cmd = psqlCommand("postgres", "host=evil dbname=x", { socketDir: "/tmp/pg sock", port: 6543 });
     expect(cmd.become).toBe("postgres");
-    expect(cmd.display).toBe(`PGHOST='/tmp/pg sock' PGPORT=6543 PGDATABASE='host=evil dbname=x' PGCLIENTENCODING=UTF8 PGAPPNAME=pgsty psql -X -v ON_ERROR_STOP=1 -q -At`);
+    expect(cmd.display).toBe(`PGHOST='/tmp/pg sock' PGPORT=6543 PGDATABASE='host=evil dbname=x' PGCLIENTENCODING=UTF8 PGAPPNAME=pgsty ${PSQL_BINARY} -X -v ON_ERROR_STOP=1 -q -At`);
     expect(psqlCommand("pg", "postgres").display).toContain("PGHOST=/var/run/postgresql PGPORT=5432 PGDATABASE=postgres ");
   });
 
