@@ -31,7 +31,9 @@ fi
 # base: the hosts themselves; sudo: become for non-root logins;
 # the HA stack pgsty deploys.
 PACKAGES=${PACKAGES:-"openssh-server tini iproute2 bc procps curl sudo \
-  postgresql-15 patroni etcd-server etcd-client pgbouncer haproxy pgbackrest"}
+  postgresql-15 postgresql-15-repack postgresql-15-wal2json postgresql-plperl-15
+  postgresql-plpython3-15 postgresql-pltcl-15 patroni etcd-server etcd-client pgbouncer haproxy
+  pgbackrest"}
 missing=()
 for p in $PACKAGES; do
   st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
