@@ -18,6 +18,12 @@ export interface Fact<T> {
   script(keys: readonly string[]): string;
   /** Pure: the fragment's stdout → the fact per key (a key missing from the map: not present). */
   parse(stdout: string, keys: readonly string[]): ReadonlyMap<string, T>;
+  /**
+   * The fragment may run alongside the others, its output held in a private temporary file
+   * until printed. Only for facts whose output never holds a secret (a file's content may) and
+   * that are slow enough to gain from it (the PostgreSQL facts: one psql per database).
+   */
+  readonly concurrent?: true;
 }
 
 /** What a task needs read before it can be checked: a fact and a key (a path, a package, a role…). */

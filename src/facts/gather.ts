@@ -89,7 +89,7 @@ export function factScript(requests: readonly FactRequest[], registry: FactRegis
     // the frame goes to both streams, so stderr splits like stdout
     `__pgsty_mark() { printf '\\n@@pgsty-%s %s@@\\n' "$__pgsty_nonce" "$*"; printf '\\n@@pgsty-%s %s@@\\n' "$__pgsty_nonce" "$*" >&2; }`,
   ];
-  for (const { fact, keys } of groups) {
+  const fragments = groups.map(({ fact, keys }) => {
     let fragment: string;
     try {
       fragment = (registry.get(fact) as Fact<unknown>).script(keys);
@@ -98,7 +98,24 @@ export function factScript(requests: readonly FactRequest[], registry: FactRegis
       fragment = `printf '%s\\n' ${quote(`pgsty: cannot build the script of fact ${fact}: ${message}`)} >&2; exit 70`;
     }
     // eval: a syntax error in one fragment fails that fragment, not the whole script
-    lines.push(`__pgsty_mark begin ${fact}`, `( eval ${quote(fragment.replaceAll("\0", ""))} ) </dev/null`, `__pgsty_mark end ${fact} $?`);
+    return { fact, run: `( eval ${quote(fragment.replaceAll("\0", ""))} ) </dev/null`, concurrent: registry.get(fact)?.concurrent === true };
+  });
+  // concurrent fragments start first, in the background, each into files of a private (0700)
+  // directory removed on exit; their frames are printed in order once they are done
+  const background = fragments.filter((f) => f.concurrent);
+  if (background.length > 1) {
+    lines.push(`__pgsty_tmp=$(mktemp -d) || exit 70`, `trap 'rm -rf -- "$__pgsty_tmp"' EXIT`);
+    background.forEach((f, i) => lines.push(`{ ${f.run} >"$__pgsty_tmp/${i}.out" 2>"$__pgsty_tmp/${i}.err"; echo $? >"$__pgsty_tmp/${i}.rc"; } &`));
+  }
+  for (const f of fragments) {
+    if (f.concurrent && background.length > 1) continue;
+    lines.push(`__pgsty_mark begin ${f.fact}`, f.run, `__pgsty_mark end ${f.fact} $?`);
+  }
+  if (background.length > 1) {
+    lines.push("wait");
+    background.forEach((f, i) =>
+      lines.push(`__pgsty_mark begin ${f.fact}`, `cat "$__pgsty_tmp/${i}.out"; cat "$__pgsty_tmp/${i}.err" >&2`, `__pgsty_mark end ${f.fact} "$(cat "$__pgsty_tmp/${i}.rc" 2>/dev/null || echo 70)"`),
+    );
   }
   lines.push("exit 0", "");
   return { text: lines.join("\n"), nonce, groups };

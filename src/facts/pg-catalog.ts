@@ -199,18 +199,21 @@ export function parseSettings(stdout: string, keys: readonly string[]): Map<stri
 }
 
 export const PG_ROLES: Fact<PgRolesFact | PgDown> = {
+  concurrent: true,
   name: "pg.roles",
   script: (keys) => globalQueryScript(keys, ROLES_SQL),
   parse: parseRoles,
 };
 
 export const PG_DATABASES: Fact<PgDatabasesFact | PgDown> = {
+  concurrent: true,
   name: "pg.databases",
   script: (keys) => globalQueryScript(keys, DATABASES_SQL),
   parse: parseDatabases,
 };
 
 export const PG_SETTINGS: Fact<PgSettingsFact | PgDown> = {
+  concurrent: true,
   name: "pg.settings",
   script: (keys) => globalQueryScript(keys, SETTINGS_SQL),
   parse: parseSettings,

@@ -106,18 +106,21 @@ export function parseDefaultAcl(stdout: string, keys: readonly string[]): Map<st
 }
 
 export const PG_SCHEMAS: Fact<PgSchemasFact | PgDown> = {
+  concurrent: true,
   name: "pg.schemas",
   script: (keys) => perDatabaseScript(keys, SCHEMAS_SQL),
   parse: parseSchemas,
 };
 
 export const PG_EXTENSIONS: Fact<PgExtensionsFact | PgDown> = {
+  concurrent: true,
   name: "pg.extensions",
   script: (keys) => perDatabaseScript(keys, EXTENSIONS_SQL),
   parse: parseExtensions,
 };
 
 export const PG_DEFAULT_PRIVILEGES: Fact<PgDefaultAclFact | PgDown> = {
+  concurrent: true,
   name: "pg.default_privileges",
   script: (keys) => perDatabaseScript(keys, DEFAULT_ACL_SQL),
   parse: parseDefaultAcl,

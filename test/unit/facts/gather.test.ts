@@ -4,6 +4,9 @@
  * connector answering like the script would, and FactCache (what it fetches, what it forgets).
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { quote, type Command } from "../../../src/exec/command.js";
 import type { Connector, ExecResult } from "../../../src/exec/connector.js";
@@ -216,5 +219,26 @@ describe("FactCache", () => {
     expect(scripts).toHaveLength(2);
     expect(keysOf(scripts[1] ?? "")).toEqual(["a:y"]);
     expect([x.get("a", "y"), y.get("a", "x"), y.get("a", "y")]).toEqual([undefined, "v", "v"]);
+  });
+});
+
+describe("concurrent facts (run by bash)", () => {
+  // p waits for q's mark: run one after the other, p would give up and say "alone"
+  const p: Fact<string> = { ...kv("p"), concurrent: true, script: () => 'for _ in $(seq 100); do [ -e "$MARK/q" ] && break; sleep 0.02; done; [ -e "$MARK/q" ] && echo p=together || echo p=alone' };
+  const q: Fact<string> = { ...kv("q"), concurrent: true, script: () => 'touch "$MARK/q"; echo q=2; echo oops >&2; exit 3' };
+  const registry = new Map<string, Fact<unknown>>([["p", p], ["q", q], ["r", { ...kv("r"), script: () => "echo r=3" }]]);
+
+  it("run side by side, print in order, fail alone, and leave no temporary file", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "pgsty-gather-"));
+    const mark = mkdtempSync(join(tmpdir(), "pgsty-mark-"));
+    const script = factScript([{ fact: "p", key: "p" }, { fact: "q", key: "q" }, { fact: "r", key: "r" }], registry, NONCE);
+    const r = spawnSync("bash", ["-c", script.text], { encoding: "utf8", env: { ...process.env, TMPDIR: tmp, MARK: mark } });
+    const { values, failures } = parseFactOutput(script, r.stdout, r.stderr, registry);
+    expect(values.get("p")?.get("p")).toBe("together");
+    expect(values.get("r")?.get("r")).toBe("3");
+    expect(failures.get("q")).toMatch(/oops/);
+    expect(readdirSync(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true });
+    rmSync(mark, { recursive: true });
   });
 });
