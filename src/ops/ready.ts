@@ -12,8 +12,8 @@ import type { TaskSpec } from "../plan/types.js";
 export interface ReadyProbe {
   /** host:port the daemon serves HTTP on (an IPv4 address or a name). */
   readonly address: string;
-  /** The path that answers 200 once ready, e.g. Patroni's /leader or /health. */
-  readonly path: string;
+  /** Paths of which one answers 200 once ready, e.g. Patroni's /leader or /replica. */
+  readonly paths: readonly string[];
   /** How long to wait before giving up (seconds). */
   readonly timeoutSec: number;
   /** What "ready" means, for the error ("PostgreSQL running and holding the leader lock"). */
@@ -25,24 +25,26 @@ export function readyArg(task: TaskSpec): ReadyProbe | undefined {
   if (r === undefined) return undefined;
   const p = r as Partial<ReadyProbe>;
   const ok = typeof p.address === "string" && /^[A-Za-z0-9.-]+:\d{1,5}$/.test(p.address) &&
-    typeof p.path === "string" && /^\/[A-Za-z0-9/_-]*$/.test(p.path) &&
+    Array.isArray(p.paths) && p.paths.length > 0 && p.paths.every((x) => typeof x === "string" && /^\/[A-Za-z0-9/_-]*$/.test(x)) &&
     typeof p.timeoutSec === "number" && p.timeoutSec > 0 && typeof p.what === "string";
-  if (!ok) throw new TypeError(`${task.op}[${task.key}]: arg \`ready\` must be { address: "host:port", path: "/x", timeoutSec, what }`);
+  if (!ok) throw new TypeError(`${task.op}[${task.key}]: arg \`ready\` must be { address: "host:port", paths: ["/x", …], timeoutSec, what }`);
   return p as ReadyProbe;
 }
 
-/** Polls the probe every 0.5 s; exits 1 with the last answer when the time is up. */
+/** Polls the probe's paths every 0.5 s; exits 1 with the last answers when the time is up. */
 export function readyCommand(p: ReadyProbe): Command {
   const [host, port] = p.address.split(":") as [string, string];
   return sh`deadline=$((SECONDS + ${String(p.timeoutSec)})); last="no answer"
 while :; do
-  if exec 3<>/dev/tcp/${host}/${port}; then
-    printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' ${p.path} ${host} >&3
-    IFS= read -r -t 5 line <&3 && last=$(printf %s "$line" | tr -d '\r')
-    exec 3<&- 3>&-
-    case "$last" in "HTTP/"*" 200"*) exit 0 ;; esac
-  fi 2>/dev/null
-  [ "$SECONDS" -lt "$deadline" ] || { echo ${`not ready after ${p.timeoutSec}s (${p.what}): GET http://${p.address}${p.path} answered:`} "$last" >&2; exit 1; }
+  for path in ${p.paths}; do
+    if exec 3<>/dev/tcp/${host}/${port}; then
+      printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" ${host} >&3
+      IFS= read -r -t 5 line <&3 && last="$path: $(printf %s "$line" | tr -d '\r')"
+      exec 3<&- 3>&-
+      case "$last" in *" HTTP/"*" 200"*) exit 0 ;; esac
+    fi 2>/dev/null
+  done
+  [ "$SECONDS" -lt "$deadline" ] || { echo ${`not ready after ${p.timeoutSec}s (${p.what}): http://${p.address} answered`} "$last" >&2; exit 1; }
   sleep 0.5
 done`;
 }
