@@ -15,6 +15,7 @@ import type { Model } from "../model/model.js";
 import { STEP_DEFS, refineEffect } from "../modules/index.js";
 import { buildLivePlan, ConnectorPool, type LivePlan } from "../plan/build.js";
 import { knownTags, loadPlaybook } from "../plan/playbook.js";
+import { runPreflight } from "../plan/preflight.js";
 import type { Plan } from "../plan/types.js";
 import { diagnosticJson, formatDiagnostics } from "../render/diagnostics.js";
 import { renderPlanHuman } from "../render/plan-human.js";
@@ -75,6 +76,9 @@ export async function runLivePlan(o: LiveOptions, pool?: ConnectorPool): Promise
     diagnostics.push({ severity: "error", code: "plan.tags", summary: `unknown tag${unknown.length > 1 ? "s" : ""} ${unknown.map((t) => `\`${t}\``).join(", ")}`, hint: `tags of playbook ${playbook.name}: ${[...known].sort().join(", ")}` });
     return { diagnostics };
   }
+  // a removal's safeguards: refused before any host is read
+  diagnostics.push(...runPreflight(playbook, STEP_DEFS, model, front.selected));
+  if (hasErrors(diagnostics)) return { diagnostics };
   const usePool = pool ?? new ConnectorPool((h) => openConnector(h, connectionParams(model.hosts.get(h)?.vars ?? {})));
   const t0 = performance.now();
   const live = await buildLivePlan(

@@ -10,6 +10,7 @@ import type { Model } from "../model/model.js";
 import { STEP_DEFS, refineEffect } from "../modules/index.js";
 import { basePlan, offlinePlan } from "../plan/desired.js";
 import { expandPlaybook, type Expansion } from "../plan/expand.js";
+import { runPreflight } from "../plan/preflight.js";
 import { knownTags, loadPlaybook } from "../plan/playbook.js";
 import { maskArgs, maskSecretsInText } from "../plan/compare.js";
 import { materializeSecrets } from "../modules/deferred-secret.js";
@@ -31,7 +32,8 @@ export interface PlanOptions extends FrontOptions {
   readonly forks?: number;
 }
 
-function expand(model: Model, playbookName: string, hosts: readonly string[], tags: readonly string[], out: Diagnostic[]): Expansion | undefined {
+/** `checks`: run the playbook's preflight (not for a base inventory, which is never applied). */
+function expand(model: Model, playbookName: string, hosts: readonly string[], tags: readonly string[], out: Diagnostic[], checks = true): Expansion | undefined {
   const stepNames = new Set(STEP_DEFS.keys());
   const pb = loadPlaybook(playbookName, stepNames);
   const known = knownTags(pb);
@@ -41,6 +43,10 @@ function expand(model: Model, playbookName: string, hosts: readonly string[], ta
       hint: `tags of playbook ${pb.name}: ${[...known].sort().join(", ")}`,
     }));
     return undefined;
+  }
+  if (checks) {
+    out.push(...runPreflight(pb, STEP_DEFS, model, hosts));
+    if (hasErrors(out)) return undefined;
   }
   return expandPlaybook(model, pb, STEP_DEFS, { hosts, tags });
 }
@@ -69,7 +75,7 @@ export function planCommand(o: PlanOptions, out: Output): number | Promise<numbe
     const gone = base.selected.filter((h) => !front.model!.hosts.has(h));
     for (const h of gone) meta.diagnostics.push({ severity: "warning", code: "plan.host-removed", summary: `host ${h} is no longer in the inventory: nothing is removed from it by apply`, hint: "remove it with bin/pgsql-rm before taking it out of the inventory" });
     const baseHosts = hosts.filter((h) => base!.model!.hosts.has(h));
-    const baseExp = expand(base.model, o.playbook, baseHosts, o.tags, diagnostics)!;
+    const baseExp = expand(base.model, o.playbook, baseHosts, o.tags, diagnostics, false)!;
     plan = basePlan(baseExp, exp, { ...meta, base: base.files }, refineEffect);
   } else plan = offlinePlan(exp, meta);
   timing("plan");

@@ -15,7 +15,8 @@
  * (nothing new starts): their events say what is pending.
  *
  * A failure stops its host; in a primary-first step a failed (or unreachable) primary also
- * stops the replicas of its cluster. Other hosts go on. Aborting (Ctrl-C) lets running tasks
+ * stops the replicas of its cluster, in a replicas-first step a failed replica its primary.
+ * Other hosts go on. Aborting (Ctrl-C) lets running tasks
  * finish and starts nothing new. Prints nothing: everything is an event.
  */
 import { performance } from "node:perf_hooks";
@@ -239,6 +240,13 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
       await Promise.all(w.hosts.map((h) => (w.unlimited ? job(runs.get(h)!) : limit(() => job(runs.get(h)!)))));
     };
     for (const w of waves) {
+      if (w.kind === "last-primaries") {
+        for (const h of w.hosts) {
+          const cluster = roles.get(h)?.cluster;
+          const other = hosts.find((x) => x !== h && roles.get(x)?.cluster === cluster && runs.get(x)?.stopped);
+          if (cluster !== undefined && other !== undefined) stop(runs.get(h)!, `${other} of its cluster stopped (${runs.get(other)!.stopped})`);
+        }
+      }
       if (w.kind === "replicas") {
         for (const h of w.hosts) {
           const p = primaries.get(roles.get(h)?.cluster ?? "");

@@ -7,6 +7,9 @@
  *   members started a few at a time could wait on each other forever.
  * - "primary-first": the primary of each cluster (and hosts without a cluster), then the
  *   replicas; replicas of a cluster whose primary failed are not started (apply.ts).
+ * - "replicas-first" (removal): the replicas (and hosts without a cluster), then the primaries;
+ *   a primary whose cluster has a host that stopped is not started (apply.ts): stopping the
+ *   leader while a replica could not be stopped would let that replica take over.
  * - rolling restarts (`rollingWaves`, for Patroni): the replicas one at a time per cluster, the
  *   clusters side by side, then the primaries last. Each restart of a primary hands its leader
  *   lock to a replica for a while: a planned switchover before it is a later feature.
@@ -23,8 +26,11 @@ export interface HostRole {
 
 export interface Wave {
   readonly hosts: readonly string[];
-  /** "replicas": hosts whose cluster primary must not have failed. */
-  readonly kind: "all" | "primaries" | "replicas";
+  /**
+   * "replicas": hosts whose cluster primary must not have failed; "last-primaries": primaries
+   * whose cluster's other hosts must not have failed.
+   */
+  readonly kind: "all" | "primaries" | "replicas" | "last-primaries";
   /** Start every host at once, whatever `forks` says. */
   readonly unlimited?: boolean;
 }
@@ -34,10 +40,20 @@ const isReplica = (h: string, roles: ReadonlyMap<string, HostRole>): boolean => 
   return r?.cluster !== undefined && r.primary !== true;
 };
 
+const isPrimary = (h: string, roles: ReadonlyMap<string, HostRole>): boolean => roles.get(h)?.primary === true;
+
 /** The waves of one step over its hosts (in inventory order); empty waves are left out. */
 export function wavesOf(order: WaveOrder | undefined, hosts: readonly string[], roles: ReadonlyMap<string, HostRole>): Wave[] {
   if (hosts.length === 0) return [];
   if (order === "etcd-members") return [{ hosts, kind: "all", unlimited: true }];
+  if (order === "replicas-first") {
+    const replicas = hosts.filter((h) => !isPrimary(h, roles));
+    const primaries = hosts.filter((h) => isPrimary(h, roles));
+    return [
+      ...(replicas.length ? [{ hosts: replicas, kind: "all" } as const] : []),
+      ...(primaries.length ? [{ hosts: primaries, kind: "last-primaries" } as const] : []),
+    ];
+  }
   if (order !== "primary-first") return [{ hosts, kind: "all" }];
   const first = hosts.filter((h) => !isReplica(h, roles));
   const then = hosts.filter((h) => isReplica(h, roles));

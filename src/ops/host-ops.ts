@@ -1,5 +1,6 @@
 /**
- * Registry of the host ops (files, packages, users, services, pgBackRest, guarded commands):
+ * Registry of the host ops (files, packages, users, services, pgBackRest, guarded commands, and
+ * the removal ops of pgsql-rm: service.stopped, path.absent, pkg.removed, dcs.absent):
  * op name → Op.
  * No logic here (ARCHITECTURE §4: index files are registries).
  *
@@ -23,10 +24,15 @@ import { osUserOp } from "./os-user.js";
 import { pgbackrestStanzaOp } from "./pgbackrest-stanza.js";
 import { pkgInstalledOp } from "./pkg-installed.js";
 import { serviceRunningOp } from "./service-running.js";
+import { dcsAbsentOp } from "./dcs-absent.js";
+import { pathAbsentOp } from "./path-absent.js";
+import { pkgRemovedOp } from "./pkg-removed.js";
+import { serviceStoppedOp } from "./service-stopped.js";
 
 export { hasFollowUp, restorePreviousFile, type FollowUpOp } from "./file.js";
 export { DAEMONS, reloadService, restartService } from "./daemon.js";
 
 export const HOST_OPS: ReadonlyMap<string, Op> = new Map<string, Op>(
-  ([fileOp, dirOp, linkOp, pkgInstalledOp, osUserOp, serviceRunningOp, pgbackrestStanzaOp, commandOp] as Op[]).map((op) => [op.kind, op]),
+  ([fileOp, dirOp, linkOp, pkgInstalledOp, osUserOp, serviceRunningOp, pgbackrestStanzaOp, commandOp,
+    serviceStoppedOp, pathAbsentOp, pkgRemovedOp, dcsAbsentOp] as Op[]).map((op) => [op.kind, op]),
 );

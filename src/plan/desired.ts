@@ -93,8 +93,21 @@ export function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: E
   }
 }
 
+/**
+ * Whether two args serialise to the same JSON. Field by field when both have the same keys in the
+ * same order, so that equal file contents (most of a base plan's tasks) are compared as strings
+ * rather than serialised twice; anything else falls back to comparing the whole JSON.
+ */
 function sameArgs(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+  if (a === b) return true;
+  const ka = Object.keys(a), kb = Object.keys(b);
+  if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return JSON.stringify(a) === JSON.stringify(b);
+  for (const k of ka) {
+    const x = a[k], y = b[k];
+    if (x === y) continue;
+    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  return true;
 }
 
 /** Files and services pgsty renders can be removed when no longer wanted; database objects are left in place (drop them with `state: absent`). */
@@ -102,7 +115,11 @@ function removable(t: TaskSpec): boolean {
   return t.op === "file";
 }
 
+/** Ops whose desired state is an absence (removal playbooks): offline, what they name goes. */
+const REMOVAL_OPS: ReadonlySet<string> = new Set(["path.absent", "pkg.removed", "dcs.absent", "service.stopped"]);
+
 function stateAction(t: TaskSpec, before: TaskSpec | undefined): Action {
+  if (REMOVAL_OPS.has(t.op)) return before ? "noop" : "delete";
   const absent = t.args.state === "absent";
   if (absent) return before && before.args.state !== "absent" ? "delete" : before ? "noop" : "delete";
   // a guarded command cannot be known done without its guards: offline, it would run
@@ -113,7 +130,7 @@ function stateAction(t: TaskSpec, before: TaskSpec | undefined): Action {
 function change(host: string, t: TaskSpec, action: Action, before: TaskSpec | undefined, refine?: EffectRefiner): Change {
   const sensitive = t.sensitive === true || t.args.sensitive === true;
   const base = { address: taskAddress(host, t), host, step: t.step, op: t.op, key: t.key, action, service: t.service };
-  const effect: Effect = action === "noop" || action === "delete" && t.op !== "file" ? "none" : (before && refine?.(before, t)) ?? t.effect ?? "none";
+  const effect: Effect = action === "noop" || action === "delete" && t.op !== "file" && t.op !== "path.absent" ? "none" : (before && refine?.(before, t)) ?? t.effect ?? "none";
   if (t.op === "file") {
     const content = String(t.args.content ?? "");
     const lines = lineCount(content);

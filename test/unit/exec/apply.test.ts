@@ -243,6 +243,17 @@ describe("apply against fake hosts", () => {
     expect(starts(events).map((e) => e.host)).not.toContain("10.0.0.2");
   });
 
+  it("replicas-first: replicas before primaries (forks 1); a failed replica keeps its cluster's primary, not the other", async () => {
+    const order = scenario([{ name: "pg.stop", waves: "replicas-first", tasks: () => [{ key: "x", args: { value: "1" } }] }]);
+    const { events: ev } = await order.apply(await order.plan(), { forks: 1 });
+    expect(starts(ev).map((e) => e.host)).toEqual(["10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.1", "10.0.0.4"]);
+    const s = scenario([{ name: "pg.stop", waves: "replicas-first", tasks: (h) => [{ key: "x", args: { value: "1", fail: h === "10.0.0.3" } }] }]);
+    const { result } = await s.apply(await s.plan());
+    expect(recapOf(result, "10.0.0.1")).toMatchObject({ changed: 0, skipped: 1, stopped: "10.0.0.3 of its cluster stopped (10.0.0.3/pg.stop/fake.value[x] failed)" });
+    expect(recapOf(result, "10.0.0.2").changed).toBe(1);
+    expect(recapOf(result, "10.0.0.4").changed).toBe(1);
+  });
+
   it("an unreachable host: error diagnostic and unknown tasks in the plan; failed in the recap; others applied", async () => {
     const s = scenario([{ name: "conf.files", tasks: () => [{ key: "a", args: { value: "1" } }] }], { hosts: ["10.0.0.1", "10.0.0.4"], unreachable: ["10.0.0.4"] });
     const live = await s.plan();

@@ -11,6 +11,10 @@ const samples: Record<string, Record<string, unknown>> = {
   "service.running": { unit: "haproxy", enabled: true },
   "pgbackrest.stanza": { stanza: "pg-test", initialBackup: true },
   command: { cmd: ["/usr/bin/true"], creates: "/x", unless: ["test", "-e", "/y"] },
+  "service.stopped": { unit: "patroni", user: "postgres" },
+  "path.absent": { path: "/data/postgres/pg-test-16", type: "dir" },
+  "pkg.removed": { names: ["patroni"] },
+  "dcs.absent": { prefix: "/pg/pg-test/", endpoints: ["10.10.10.10:2379"] },
 };
 
 describe("HOST_OPS", () => {
