@@ -16,6 +16,7 @@
  */
 import { renderTemplate } from "../../template.js";
 import type { HostContext } from "../context.js";
+import { sharedAcrossHosts } from "../memo.js";
 import type { Effect, RenderedFile } from "../types.js";
 import { iniKey, oneLine, userlistEntries, userlistLines, useroptsLines, type ExistingSecrets } from "./userlist.js";
 import { desiredDatabases } from "../pgsql/objects/databases.js";
@@ -148,7 +149,6 @@ export function pgbouncerIniData(ctx: HostContext, path: string): Record<string,
 export function renderPgbouncer(ctx: HostContext, o: PgbouncerOptions = {}): RenderedFile[] {
   if (!ctx.instance || !ctx.vars.pgbouncer_enabled) return [];
   const v = ctx.vars;
-  const cluster = ctx.cluster?.name ?? String(v.pg_cluster ?? "");
   const file = (name: string, content: string, mode: string, sensitive = false): RenderedFile => ({
     path: `${PGBOUNCER_DIR}/${name}`,
     content,
@@ -159,13 +159,25 @@ export function renderPgbouncer(ctx: HostContext, o: PgbouncerOptions = {}): Ren
     effect: "reload",
     service: "pgbouncer",
   });
-  const path = (name: string) => `${PGBOUNCER_DIR}/${name}`;
+  const shared = sharedAcrossHosts(ctx, "pgbouncer", clusterFiles, o.existingSecrets, o.deferSecrets);
   return [
     file("pgbouncer.ini", renderTemplate("pgbouncer/pgbouncer.ini.njk", pgbouncerIniData(ctx, path("pgbouncer.ini"))), "0640"),
-    file("database.txt", renderTemplate("pgbouncer/database.txt.njk", { path: path("database.txt"), cluster, lines: databaseLines(ctx) }), "0640"),
-    file("useropts.txt", renderTemplate("pgbouncer/useropts.txt.njk", { path: path("useropts.txt"), cluster, lines: useroptsLines(ctx) }), "0640"),
-    file("userlist.txt", renderTemplate("pgbouncer/userlist.txt.njk", { lines: userlistLines(userlistEntries(ctx, o.existingSecrets, o.deferSecrets)) }), "0600", true),
+    file("database.txt", shared.database, "0640"),
+    file("useropts.txt", shared.useropts, "0640"),
+    file("userlist.txt", shared.userlist, "0600", true),
   ];
+}
+
+const path = (name: string) => `${PGBOUNCER_DIR}/${name}`;
+
+/** The files that list the cluster's databases and users: the same on every member, rendered once for them. */
+function clusterFiles(ctx: HostContext, existing: ExistingSecrets | undefined, defer: boolean | undefined): { database: string; useropts: string; userlist: string } {
+  const cluster = ctx.cluster?.name ?? String(ctx.vars.pg_cluster ?? "");
+  return {
+    database: renderTemplate("pgbouncer/database.txt.njk", { path: path("database.txt"), cluster, lines: databaseLines(ctx) }),
+    useropts: renderTemplate("pgbouncer/useropts.txt.njk", { path: path("useropts.txt"), cluster, lines: useroptsLines(ctx) }),
+    userlist: renderTemplate("pgbouncer/userlist.txt.njk", { lines: userlistLines(userlistEntries(ctx, existing, defer)) }),
+  };
 }
 
 /** `key = value` settings of an ini text, by section (`section.key`), comments and includes skipped. */

@@ -20,6 +20,7 @@ import { ipVersion, isCidr } from "../../model/net.js";
 import { HBA_ADDR_ALIASES, HBA_ROLES, type HbaAuthAlias, type HbaRole, type HbaRule } from "../../model/schema/index.js";
 import { renderTemplate } from "../../template.js";
 import type { HostContext } from "../context.js";
+import { sharedAcrossHosts } from "../memo.js";
 import type { RenderedFile } from "../types.js";
 
 export type HbaTarget = "postgres" | "pgbouncer";
@@ -198,8 +199,14 @@ export function hbaAliasTable(ctx: HostContext, blocks: readonly HbaBlock[]): Hb
   }));
 }
 
-function templateData(ctx: HostContext, target: HbaTarget): Record<string, unknown> {
+/** The alias table and the laid-out rules of one target: the same on every member with the same role. */
+function hbaView(ctx: HostContext, target: HbaTarget): { aliases: HbaAliasRow[]; body: string } {
   const blocks = hbaLines(ctx, target);
+  return { aliases: hbaAliasTable(ctx, blocks), body: layoutBlocks(blocks) };
+}
+
+function templateData(ctx: HostContext, target: HbaTarget): Record<string, unknown> {
+  const { aliases, body } = sharedAcrossHosts(ctx, "hba", hbaView, target);
   const v = ctx.vars;
   return {
     instance: ctx.instance?.name ?? ctx.host.name,
@@ -207,14 +214,14 @@ function templateData(ctx: HostContext, target: HbaTarget): Record<string, unkno
     offlineQuery: v.pg_offline_query === true,
     ip: ctx.ip,
     port: target === "postgres" ? v.pg_port : v.pgbouncer_port,
-    aliases: hbaAliasTable(ctx, blocks),
+    aliases,
     users: [
       ["${dbsu}", v.pg_dbsu],
       ["${repl}", v.pg_replication_username],
       ["${monitor}", v.pg_monitor_username],
       ["${admin}", v.pg_admin_username],
     ],
-    body: layoutBlocks(blocks),
+    body,
   };
 }
 
