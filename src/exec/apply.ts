@@ -139,7 +139,7 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
     try {
       const needs = op.needs(task);
       const plan = planned.get(address);
-      const read = plan || r.dirty ? await facts.refresh(needs) : await facts.gather(needs);
+      const read = r.dirty ? await facts.refresh(needs) : await facts.gather(needs);
       const d = op.diff(task, op.observe(task, read));
       if (d.action === "noop") return finish("ok", d);
       if (d.action === "unknown") return finish("failed", d, `cannot be checked: ${d.reason ?? "state unknown"}`);
@@ -204,7 +204,9 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
     const tasks = r.tasks.get(step) ?? [];
     const started = performance.now();
     const triggers = new Triggers();
-    if (r.dirty && !r.stopped && !aborted()) await rereadStep(r, tasks);
+    // planned changes are checked against facts no older than this step, not the plan's
+    const hasPlanned = tasks.some((t) => planned.has(taskAddress(r.host, t)));
+    if ((r.dirty || hasPlanned) && !r.stopped && !aborted()) await rereadStep(r, tasks);
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
       if (r.stopped || aborted()) {

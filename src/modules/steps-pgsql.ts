@@ -8,7 +8,8 @@ import type { HostContext } from "./context.js";
 import { fileTask } from "./file-task.js";
 import { renderHaproxyServices } from "./haproxy/services.js";
 import type { StepDef } from "./module.js";
-import { link, serviceTask } from "./node/layout.js";
+import { dir, link, serviceTask } from "./node/layout.js";
+import { HAPROXY_SERVICE_DIR, renderHaproxyDefaults } from "./haproxy/main-config.js";
 import { backupCron } from "./pgbackrest/cron.js";
 import { renderPgbackrest } from "./pgbackrest/pgbackrest.js";
 import { renderPgbouncer } from "./pgbouncer/pgbouncer.js";
@@ -21,8 +22,14 @@ import { PATRONI_CONFIG_PATH, renderPatroniConfig } from "./pgsql/patroni.js";
 import { isPgHost, servesHaproxy } from "./steps-node.js";
 
 const patroniManaged = (ctx: HostContext) => isPgHost(ctx) && ctx.vars.patroni_enabled !== false;
-/** Users and databases are made on the primary; a standby cluster replicates them from upstream. */
-const provisions = (ctx: HostContext) => isPgHost(ctx) && ctx.cluster?.primary === ctx.instance && !ctx.cluster?.upstream;
+/**
+ * Users and databases: every member carries the tasks and the current leader converges them
+ * (on a standby they are no-ops), so they follow a failover; a standby cluster replicates them
+ * from upstream.
+ */
+const provisions = (ctx: HostContext) => isPgHost(ctx) && !ctx.cluster?.upstream;
+/** The first backup is taken on the inventory's primary (its local repository). */
+const backsUp = (ctx: HostContext) => provisions(ctx) && ctx.cluster?.primary === ctx.instance;
 
 
 // users and databases come from one computation per host (both steps read it)
@@ -69,6 +76,23 @@ function databaseTasks(ctx: HostContext): TaskDraft[] {
   ];
 }
 
+/**
+ * What a started Patroni must reach before the next step: the primary holds the leader lock
+ * (bootstrap and post-bootstrap done, so roles can be made) — or runs as a replica, when another
+ * member took over while it was down; a replica runs (cloned and replaying), so the next one
+ * does not clone from a half-started member.
+ */
+function patroniReady(ctx: HostContext) {
+  const leader = ctx.cluster?.primary === ctx.instance;
+  return {
+    address: `${ctx.ip}:${String(ctx.vars.patroni_port)}`,
+    paths: leader ? ["/leader", "/replica"] : ["/health"],
+    // a replica's clone copies the whole primary: give it time
+    timeoutSec: leader ? 300 : 3600,
+    what: leader ? "PostgreSQL running and holding the leader lock" : "PostgreSQL running",
+  };
+}
+
 export const PGSQL_STEPS: readonly StepDef[] = [
   {
     name: "pgsql.config",
@@ -87,7 +111,7 @@ export const PGSQL_STEPS: readonly StepDef[] = [
     description: "Patroni running: the primary first, then the replicas",
     applies: patroniManaged,
     waves: "primary-first",
-    tasks: () => [serviceTask("patroni")],
+    tasks: (ctx) => [serviceTask("patroni", { ready: patroniReady(ctx) })],
   },
   { name: "pgsql.user", description: "roles: default roles, system users, business users", applies: provisions, tasks: roleTasks },
   { name: "pgsql.db", description: "databases, their schemas and extensions, default privileges", applies: provisions, tasks: databaseTasks },
@@ -100,7 +124,7 @@ export const PGSQL_STEPS: readonly StepDef[] = [
   {
     name: "pgbackrest.init",
     description: "the stanza and the first full backup, on the primary",
-    applies: (ctx) => provisions(ctx) && ctx.vars.pgbackrest_enabled !== false,
+    applies: (ctx) => backsUp(ctx) && ctx.vars.pgbackrest_enabled !== false,
     tasks: (ctx) => [{
       op: "pgbackrest.stanza", key: String(ctx.instance!.cluster),
       args: { stanza: ctx.instance!.cluster, initialBackup: ctx.vars.pgbackrest_init_backup !== false },
@@ -130,6 +154,11 @@ export const PGSQL_STEPS: readonly StepDef[] = [
     applies: (ctx) => isPgHost(ctx) && ctx.vars.pgbouncer_enabled !== false,
     tasks: () => [serviceTask("pgbouncer")],
   },
-  { name: "haproxy.config", description: "HAProxy and one listener per service", applies: servesHaproxy, tasks: (ctx) => renderHaproxyServices(ctx).map(fileTask) },
+  {
+    name: "haproxy.config",
+    description: "HAProxy and one listener per service",
+    applies: servesHaproxy,
+    tasks: (ctx) => [dir(HAPROXY_SERVICE_DIR, "root", "0755"), fileTask(renderHaproxyDefaults()), ...renderHaproxyServices(ctx).map(fileTask)],
+  },
   { name: "haproxy.launch", description: "HAProxy running", applies: servesHaproxy, tasks: () => [serviceTask("haproxy")] },
 ];

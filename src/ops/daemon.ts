@@ -12,7 +12,7 @@
  * | patroni   | dbsu (arg `user`) | /usr/bin/patroni /etc/patroni/patroni.yml (foreground)         | /run/patroni.pid (made for it)     | SIGHUP                 | TERM/60/KILL/5        |
  * | pgbouncer | dbsu (arg `user`) | /usr/sbin/pgbouncer -d /etc/pgbouncer/pgbouncer.ini            | /var/run/postgresql/pgbouncer.pid (its own, from the ini) | SIGHUP | INT/30/TERM/5/KILL/5 |
  * | etcd      | etcd              | /usr/bin/etcd --config-file /etc/etcd/etcd.conf.yml (foreground) | /run/etcd.pid (made for it)      | restart (no reload)    | TERM/30/KILL/5        |
- * | haproxy   | root, drops to the config's `user` | /usr/sbin/haproxy -D -p /run/haproxy.pid -f /etc/haproxy/haproxy.cfg -f <each other /etc/haproxy/*.cfg> | /run/haproxy.pid (its own) | new process, -sf old | USR1/30/TERM/5/KILL/5 |
+ * | haproxy   | root, drops to the config's `user` | /usr/sbin/haproxy -D -p /run/haproxy.pid -f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d | /run/haproxy.pid (its own) | new process, -sf old | USR1/30/TERM/5/KILL/5 |
  *
  * - Foreground daemons run under `start-stop-daemon --background --make-pidfile` with a pidfile
  *   in /run (root's: start-stop-daemon distrusts a pidfile in a directory another user owns,
@@ -22,9 +22,9 @@
  *   is what makes pgbouncer's own pidfile in /var/run/postgresql acceptable.
  * - Environment: only PATH, HOME (the user's home), USER, LOGNAME and LANG=C.UTF-8 (TESTBED
  *   pitfall 5), as under systemd; `ulimit -n 65536` as etcd's unit sets.
- * - haproxy's files are listed one by one, haproxy.cfg first (its `defaults` must precede the
- *   service files; `-f /etc/haproxy/` would load them in name order, and together with
- *   `-f haproxy.cfg` load it twice — haproxy then fails on the duplicate proxies). A reload checks
+ * - haproxy loads haproxy.cfg first (its `defaults` must precede the service files), then the
+ *   service directory conf.d in name order, as Debian's unit does with pgsty's
+ *   /etc/default/haproxy. A reload checks
  *   the current files with `haproxy -c`, then starts a new haproxy that tells the old one to
  *   finish (`-sf`): added and removed service files are picked up.
  * - Stopping and signalling go through the pidfile, never `pkill -f` (TESTBED pitfall 4).
@@ -87,7 +87,7 @@ function match(d: Daemon, user: string): Command {
 // haproxy.cfg first, then every other *.cfg of the directory, as `-f` words in "${files[@]}"
 const FILES = raw(`"\${files[@]}"`);
 const HAPROXY_FILES = `files=(-f ${HAPROXY_DIR}/haproxy.cfg)
-for f in ${HAPROXY_DIR}/*.cfg; do if [ -f "$f" ] && [ "$f" != ${HAPROXY_DIR}/haproxy.cfg ]; then files+=(-f "$f"); fi; done`;
+[ -d ${HAPROXY_DIR}/conf.d ] && files+=(-f ${HAPROXY_DIR}/conf.d)`;
 
 /** Starts the daemon unless it runs (by its pidfile); fails unless it runs within 2 s and still half a second later. */
 export function startCommand(unit: string, o: ServiceOptions = {}): Command {

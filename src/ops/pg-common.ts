@@ -59,7 +59,17 @@ export function readPgFact<T>(facts: FactSet, task: Pick<TaskSpec, "args">, fact
   return v;
 }
 
-export const STANDBY = unobservable("PostgreSQL is a standby (in recovery): objects are changed on the primary");
+/**
+ * The server is a standby (in recovery): database objects are converged on the cluster's leader,
+ * wherever it is now (after a failover it is not the inventory's primary), and replicated here.
+ * Every member carries the object tasks; on a standby they are no-ops.
+ */
+export interface Standby {
+  readonly standby: true;
+}
+export const STANDBY: Standby = { standby: true };
+export const isStandby = (x: unknown): x is Standby => typeof x === "object" && x !== null && (x as Standby).standby === true;
+export const STANDBY_DIFF: OpDiff = { action: "noop", effect: "none", reason: "a standby: objects are converged on the leader and replicated here" };
 
 /** The diff of an unobservable state. */
 export function unknownDiff(u: Unobservable): OpDiff {

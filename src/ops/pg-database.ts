@@ -10,13 +10,13 @@ import type { PgExtensionsFact, PgSchemasFact } from "../facts/pg-objects.js";
 import type { DesiredDatabase } from "../modules/pgsql/objects/types.js";
 import type { TaskSpec } from "../plan/types.js";
 import { isUnobservable, unobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
-import { pgNeeds, readPgFact, STANDBY, taskTarget, unknownDiff } from "./pg-common.js";
+import { isStandby, pgNeeds, readPgFact, STANDBY, STANDBY_DIFF, taskTarget, unknownDiff, type Standby } from "./pg-common.js";
 import { planDatabase, type DatabasePlan, type DatabaseState } from "./pg-database-plan.js";
 import { runBatches } from "./sql.js";
 
 const desired = (task: TaskSpec) => task.args as unknown as DesiredDatabase;
 
-function observe(task: TaskSpec, facts: FactSet): DatabaseState | Unobservable {
+function observe(task: TaskSpec, facts: FactSet): DatabaseState | Standby | Unobservable {
   const d = desired(task);
   const dbs = readPgFact<PgDatabasesFact>(facts, task, "pg.databases");
   if (isUnobservable(dbs)) return dbs;
@@ -38,12 +38,13 @@ function plan(task: TaskSpec, state: DatabaseState): DatabasePlan {
   return planDatabase(desired(task), state, taskTarget(task));
 }
 
-export const pgDatabaseOp: Op<DatabaseState> = {
+export const pgDatabaseOp: Op<DatabaseState | Standby> = {
   kind: "pg.database",
   needs: (task) => (desired(task).state === "absent" ? pgNeeds(task, "pg.databases") : pgNeeds(task, "pg.databases", "pg.schemas", "pg.extensions")),
   observe,
   diff(task, observed): OpDiff {
     if (isUnobservable(observed)) return unknownDiff(observed);
+    if (isStandby(observed)) return STANDBY_DIFF;
     if (observed === null) return unknownDiff(unobservable("pg.databases was not read"));
     const p = plan(task, observed);
     return { action: p.action, effect: "none", ...(p.reason ? { reason: p.reason } : {}), ...(p.fields.length ? { fields: p.fields } : {}) };
@@ -53,6 +54,7 @@ export const pgDatabaseOp: Op<DatabaseState> = {
     for (let pass = 0; pass < 3; pass++) {
       const state = observe(task, await ctx.refresh(pgDatabaseOp.needs(task)));
       if (isUnobservable(state)) throw new Error(`pg.database ${task.key}: ${state.reason}`);
+      if (isStandby(state)) return;
       const p = plan(task, state);
       if (p.action === "unknown") throw new Error(`pg.database ${task.key}: ${p.reason ?? "cannot be changed"}`);
       // a database just created that still differs must not be dropped and created again

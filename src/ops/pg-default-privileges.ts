@@ -9,12 +9,13 @@
  */
 import type { FactSet } from "../facts/fact.js";
 import type { PgDefaultAcl, PgDefaultAclFact } from "../facts/pg-objects.js";
+import type { PgDatabasesFact } from "../facts/pg-catalog.js";
 import type { PgAclItem } from "../facts/pg-shell.js";
 import { DEFAULT_PRIVILEGE_TYPES } from "../modules/pgsql/objects/privileges.js";
 import type { DesiredDefaultPrivilege } from "../modules/pgsql/objects/types.js";
 import type { Action, FieldChange, TaskSpec } from "../plan/types.js";
 import { isUnobservable, unobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
-import { field, pgNeeds, readPgFact, taskTarget, unknownDiff } from "./pg-common.js";
+import { field, isStandby, pgNeeds, readPgFact, STANDBY, STANDBY_DIFF, taskTarget, unknownDiff, type Standby } from "./pg-common.js";
 import { quoteGrantee, quoteIdent, runBatches, sql, type SqlBatch } from "./sql.js";
 
 /** pg_default_acl of each listed database; undefined: not readable yet (the database is not created). */
@@ -83,7 +84,11 @@ export function planDefaultPrivileges(p: DesiredDefaultPrivilege, state: Default
   return { action: p.action === "grant" && fresh ? "create" : "update", fields, batches };
 }
 
-function observe(task: TaskSpec, facts: FactSet): DefaultPrivilegesState | Unobservable {
+function observe(task: TaskSpec, facts: FactSet): DefaultPrivilegesState | Standby | Unobservable {
+  // pg.databases says whether this server is a standby (its default ACLs are the leader's copy)
+  const dbs = readPgFact<PgDatabasesFact>(facts, task, "pg.databases");
+  if (isUnobservable(dbs)) return dbs;
+  if (dbs.recovery) return STANDBY;
   const acl = readPgFact<PgDefaultAclFact>(facts, task, "pg.default_privileges");
   if (isUnobservable(acl)) return acl;
   const out = new Map<string, readonly PgDefaultAcl[] | undefined>();
@@ -95,12 +100,13 @@ function observe(task: TaskSpec, facts: FactSet): DefaultPrivilegesState | Unobs
   return { databases: out };
 }
 
-export const pgDefaultPrivilegesOp: Op<DefaultPrivilegesState> = {
+export const pgDefaultPrivilegesOp: Op<DefaultPrivilegesState | Standby> = {
   kind: "pg.default_privileges",
-  needs: (task) => pgNeeds(task, "pg.default_privileges"),
+  needs: (task) => pgNeeds(task, "pg.databases", "pg.default_privileges"),
   observe,
   diff(task, observed): OpDiff {
     if (isUnobservable(observed)) return unknownDiff(observed);
+    if (isStandby(observed)) return STANDBY_DIFF;
     if (observed === null) return unknownDiff(unobservable("pg.default_privileges was not read"));
     const p = planDefaultPrivileges(args(task), observed);
     return { action: p.action, effect: "none", ...(p.fields.length ? { fields: p.fields } : {}) };
@@ -108,6 +114,7 @@ export const pgDefaultPrivilegesOp: Op<DefaultPrivilegesState> = {
   async apply(ctx: ApplyContext, task: TaskSpec): Promise<void> {
     const state = observe(task, await ctx.refresh(pgDefaultPrivilegesOp.needs(task)));
     if (isUnobservable(state)) throw new Error(`pg.default_privileges ${task.key}: ${state.reason}`);
+    if (isStandby(state)) return;
     await runBatches(ctx.connector, taskTarget(task), planDefaultPrivileges(args(task), state).batches, ctx.signal);
   },
 };

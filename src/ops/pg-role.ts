@@ -8,13 +8,13 @@ import type { FactSet } from "../facts/fact.js";
 import type { DesiredRole } from "../modules/pgsql/objects/types.js";
 import type { TaskSpec } from "../plan/types.js";
 import { isUnobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
-import { byText, pgNeeds, readPgFact, STANDBY, taskTarget, unknownDiff } from "./pg-common.js";
+import { byText, isStandby, pgNeeds, readPgFact, STANDBY, STANDBY_DIFF, taskTarget, unknownDiff, type Standby } from "./pg-common.js";
 import { planRole, type RolePlan, type RoleState } from "./pg-role-plan.js";
 import { runBatches } from "./sql.js";
 
 const role = (task: TaskSpec) => task.args as unknown as DesiredRole;
 
-function observe(task: TaskSpec, facts: FactSet): RoleState | Unobservable {
+function observe(task: TaskSpec, facts: FactSet): RoleState | Standby | Unobservable {
   const roles = readPgFact<PgRolesFact>(facts, task, "pg.roles");
   if (isUnobservable(roles)) return roles;
   if (roles.recovery) return STANDBY;
@@ -31,12 +31,13 @@ function plan(task: TaskSpec, state: RoleState): RolePlan {
   return planRole(role(task), state, taskTarget(task));
 }
 
-export const pgRoleOp: Op<RoleState> = {
+export const pgRoleOp: Op<RoleState | Standby> = {
   kind: "pg.role",
   needs: (task) => (role(task).state === "absent" ? pgNeeds(task, "pg.roles", "pg.databases") : pgNeeds(task, "pg.roles")),
   observe,
   diff(task, observed): OpDiff {
     if (isUnobservable(observed)) return unknownDiff(observed);
+    if (isStandby(observed)) return STANDBY_DIFF;
     if (observed === null) return unknownDiff({ unobservable: true, reason: "pg.roles was not read" });
     const p = plan(task, observed);
     return { action: p.action, effect: "none", ...(p.reason ? { reason: p.reason } : {}), ...(p.fields.length ? { fields: p.fields } : {}) };
@@ -44,6 +45,7 @@ export const pgRoleOp: Op<RoleState> = {
   async apply(ctx: ApplyContext, task: TaskSpec): Promise<void> {
     const state = observe(task, await ctx.refresh(pgRoleOp.needs(task)));
     if (isUnobservable(state)) throw new Error(`pg.role ${task.key}: ${state.reason}`);
+    if (isStandby(state)) return;
     const p = plan(task, state);
     if (p.action === "unknown") throw new Error(`pg.role ${task.key}: ${p.reason ?? "cannot be changed"}`);
     await runBatches(ctx.connector, taskTarget(task), p.batches, ctx.signal);

@@ -10,6 +10,30 @@ import type { RenderedFile } from "../types.js";
 
 export const HAPROXY_DIR = "/etc/haproxy";
 export const HAPROXY_MAIN = `${HAPROXY_DIR}/haproxy.cfg`;
+/**
+ * The service files' own directory: HAProxy loads a directory's files in name order, so in
+ * /etc/haproxy itself a service named before "haproxy" would load ahead of the `defaults`.
+ */
+export const HAPROXY_SERVICE_DIR = `${HAPROXY_DIR}/conf.d`;
+
+/**
+ * `/etc/default/haproxy`, read by Debian's haproxy.service: the packaged unit loads only
+ * haproxy.cfg; this adds the service directory (a reload re-reads it, so added and removed
+ * services need no restart). The master socket is the unit's own default, kept.
+ */
+export function renderHaproxyDefaults(): RenderedFile {
+  return {
+    path: "/etc/default/haproxy",
+    content: `# managed by pgsty: haproxy.service loads haproxy.cfg, then every service file\nCONFIG=${HAPROXY_MAIN}\nEXTRAOPTS="-S /run/haproxy-master.sock -f ${HAPROXY_SERVICE_DIR}"\n`,
+    owner: "root",
+    group: "root",
+    mode: "0644",
+    sensitive: false,
+    // systemd reads it only when the unit starts
+    effect: "restart",
+    service: "haproxy",
+  };
+}
 
 /**
  * `/etc/haproxy/haproxy.cfg`: global settings, defaults, and the admin page / Prometheus metrics

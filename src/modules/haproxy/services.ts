@@ -1,7 +1,7 @@
 /**
  * PostgreSQL services on HAProxy (reference §6): which services a host's HAProxy serves, whom
- * each one routes to, and the files that say so — one `/etc/haproxy/<cluster>-<service>.cfg` per
- * service after the node's `/etc/haproxy/haproxy.cfg` (main-config.ts).
+ * each one routes to, and the files that say so — one `/etc/haproxy/conf.d/<cluster>-<service>.cfg`
+ * per service, loaded after the node's `/etc/haproxy/haproxy.cfg` (main-config.ts).
  *
  * Selectors are JMESPath over the cluster members' RESOLVED vars, defaults included: in Pigsty
  * they see inventory vars only, so `[? pg_offline_query]` and friends misread role defaults.
@@ -19,7 +19,7 @@ import type { PgService } from "../../model/schema/index.js";
 import { renderTemplate } from "../../template.js";
 import type { HostContext } from "../context.js";
 import type { RenderedFile } from "../types.js";
-import { HAPROXY_DIR, HAPROXY_MAIN, renderHaproxyMain } from "./main-config.js";
+import { HAPROXY_MAIN, HAPROXY_SERVICE_DIR, renderHaproxyMain } from "./main-config.js";
 import { defaultServerOptions } from "./timing.js";
 
 /** One backend server of a service: a cluster member. */
@@ -229,8 +229,8 @@ export function renderHaproxyServices(ctx: HostContext): RenderedFile[] {
   const files: RenderedFile[] = [renderHaproxyMain(ctx)];
   for (const s of servicesServedBy(ctx)) {
     files.push({
-      path: `${HAPROXY_DIR}/${s.name}.cfg`,
-      content: renderTemplate("haproxy/service.cfg.njk", serviceView(s)),
+      path: `${HAPROXY_SERVICE_DIR}/${s.name}.cfg`,
+      content: serviceFile(s),
       owner: "root",
       group: "root",
       mode: "0644",
@@ -241,6 +241,15 @@ export function renderHaproxyServices(ctx: HostContext): RenderedFile[] {
     });
   }
   return files;
+}
+
+// every host serving a service writes the same file: rendered once per (memoised) service
+const serviceFiles = new WeakMap<ServiceDef, string>();
+
+function serviceFile(s: ServiceDef): string {
+  let text = serviceFiles.get(s);
+  if (text === undefined) serviceFiles.set(s, (text = renderTemplate("haproxy/service.cfg.njk", serviceView(s))));
+  return text;
 }
 
 function serviceView(s: ServiceDef): Record<string, unknown> {

@@ -11,6 +11,7 @@
 import { toYaml } from "../yaml-out.js";
 import { hostAddress } from "../../model/identity.js";
 import type { HostContext } from "../context.js";
+import { sharedAcrossHosts } from "../memo.js";
 import type { RenderedFile } from "../types.js";
 import { DCS_ONLY_PARAMETERS, haTimings, patroniDynamicConfig, sortedRecord } from "./patroni-dcs.js";
 import { tuningTemplate, type ParamValue } from "./tuning.js";
@@ -115,7 +116,7 @@ function restAllowlist(ctx: HostContext): string[] {
 }
 
 /** Local `postgresql.parameters`: the tuned ones Patroni accepts locally, plus the socket directory. */
-function localParameters(dcs: Readonly<Record<string, ParamValue>>, ctx: HostContext): Record<string, ParamValue> {
+function localParameters(ctx: HostContext, dcs: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const [k, val] of Object.entries(dcs)) if (!DCS_ONLY_PARAMETERS.has(k)) out[k] = val;
   out.unix_socket_directories = ctx.vars.pg_localhost;
@@ -134,7 +135,9 @@ export function patroniConfig(ctx: HostContext): Record<string, unknown> {
   const inst = ctx.instance;
   if (!inst || !ctx.cluster) throw new Error(`${ctx.host.name} is not a PostgreSQL instance`);
   const citus = v.pg_mode === "citus";
-  const dcs = patroniDynamicConfig(ctx);
+  // the cluster's DCS settings and the local parameters derived from them are the same on every
+  // member of the same size: computed once for them
+  const dcs = sharedAcrossHosts(ctx, "patroni-dcs", patroniDynamicConfig);
   const pgbackrest = v.pgbackrest_enabled && v.pgbackrest_method !== "local";
   const superuser: Record<string, string> = { username: v.pg_dbsu };
   if (v.pg_dbsu_password) superuser.password = v.pg_dbsu_password;
@@ -162,10 +165,11 @@ export function patroniConfig(ctx: HostContext): Record<string, unknown> {
       data_dir: v.pg_data,
       config_dir: v.pg_data,
       bin_dir: pgBinDir(ctx),
-      pgpass: `${v.pg_dbsu_home}/.pgpass.patroni`,
+      // in the instance's tmp dir, which pgsty makes: an adopted dbsu may have another home
+      pgpass: `${String(v.pg_namespace ?? "/pg").replace(/\/$/, "")}/tmp/pgpass.patroni`,
       use_unix_socket: true,
       authentication: { superuser, replication, rewind: { ...replication } },
-      parameters: localParameters(dcs.postgresql.parameters, ctx),
+      parameters: sharedAcrossHosts(ctx, "patroni-local-parameters", localParameters, dcs.postgresql.parameters),
       use_pg_rewind: true,
       remove_data_directory_on_rewind_failure: true,
       remove_data_directory_on_diverged_timelines: false,

@@ -83,18 +83,28 @@ describe("pg.default_privileges: plan", () => {
 describe("pg.default_privileges op", () => {
   const task = (p: DesiredDefaultPrivilege): TaskSpec => ({ step: "pgsql.db", op: "pg.default_privileges", key: "k", args: { ...p } });
   const per = (m: Record<string, PgDefaultAcl[]>, errors: Record<string, string> = {}) => ({ databases: new Map(Object.entries(m)), errors: new Map(Object.entries(errors)) });
+  const server = (recovery = false) => ({ version: 150000, recovery, databases: new Map() });
 
   it("unknown when a listed database could not be read or PostgreSQL is down", () => {
     const t = task(want());
-    expect(pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, facts({ "pg.default_privileges": per({}, { meta: "boom" }) })))).toMatchObject({
+    expect(pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, facts({ "pg.databases": server(), "pg.default_privileges": per({}, { meta: "boom" }) })))).toMatchObject({
       action: "unknown", reason: "database meta could not be read: boom",
     });
-    expect(pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, facts({ "pg.default_privileges": { down: true, reason: "x" } }))).action).toBe("unknown");
+    expect(pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, facts({ "pg.databases": server(), "pg.default_privileges": { down: true, reason: "x" } }))).action).toBe("unknown");
+  });
+
+  it("on a standby: a no-op (the leader converges them), and apply does nothing", async () => {
+    const t = task(want());
+    const f = facts({ "pg.databases": server(true), "pg.default_privileges": per({ meta: [], postgres: [] }) });
+    expect(pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, f))).toMatchObject({ action: "noop", reason: expect.stringMatching(/standby/) });
+    const conn = fakeConnector();
+    await pgDefaultPrivilegesOp.apply({ connector: conn, refresh: async () => f }, t, { action: "create", effect: "none" });
+    expect(conn.calls).toEqual([]);
   });
 
   it("apply runs one transaction per database that needs it", async () => {
     const t = task(want());
-    const f = facts({ "pg.default_privileges": per({ meta: [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]])], postgres: [] }) });
+    const f = facts({ "pg.databases": server(), "pg.default_privileges": per({ meta: [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]])], postgres: [] }) });
     const conn = fakeConnector();
     await pgDefaultPrivilegesOp.apply({ connector: conn, refresh: async () => f }, t, pgDefaultPrivilegesOp.diff(t, pgDefaultPrivilegesOp.observe(t, f)));
     expect(conn.calls.map((c) => c.display)).toEqual([expect.stringContaining("PGDATABASE=postgres ")]);

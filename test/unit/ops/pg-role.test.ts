@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { deferredSecret } from "../../../src/modules/deferred-secret.js";
 import { scramVerifier } from "../../../src/modules/pgbouncer/scram.js";
 import type { PresentRole } from "../../../src/modules/pgsql/objects/types.js";
-import { isUnobservable } from "../../../src/ops/op.js";
 import { pgRoleOp } from "../../../src/ops/pg-role.js";
 import { planRole, type RoleState } from "../../../src/ops/pg-role-plan.js";
 import type { SqlBatch } from "../../../src/ops/sql.js";
@@ -196,14 +195,14 @@ describe("pg.role op", () => {
     expect(pgRoleOp.needs(custom)).toEqual([{ fact: "pg.roles", key: '["pg","/tmp/s",6000]' }]);
   });
 
-  it("is unknown, never a change, when PostgreSQL is down, the fact failed, or the server is a standby", () => {
+  it("is unknown, never a change, when PostgreSQL is down or the fact failed; a no-op on a standby", () => {
     const t = task(role("u"));
     const down = pgRoleOp.observe(t, facts({ "pg.roles": { down: true, reason: "psql: error: no socket" } }));
     expect(pgRoleOp.diff(t, down)).toEqual({ action: "unknown", effect: "none", reason: "PostgreSQL not running yet (psql: error: no socket)" });
     expect(pgRoleOp.diff(t, pgRoleOp.observe(t, facts({}, { "pg.roles": "timeout" }))).reason).toBe("pg.roles could not be read: timeout");
     expect(pgRoleOp.diff(t, pgRoleOp.observe(t, facts({})))).toMatchObject({ action: "unknown", reason: "pg.roles was not read" });
     const standby = pgRoleOp.observe(t, facts({ "pg.roles": rolesFact([], { recovery: true }) }));
-    expect(isUnobservable(standby) && standby.reason).toMatch(/standby/);
+    expect(pgRoleOp.diff(t, standby)).toMatchObject({ action: "noop", reason: expect.stringMatching(/standby: objects are converged on the leader/) });
   });
 
   it("apply re-reads the facts, sends the SQL on stdin as the dbsu, and shows no password", async () => {

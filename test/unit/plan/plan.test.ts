@@ -45,9 +45,9 @@ describe("offline plans", () => {
     expect(plan.steps.map((s) => s.step)).toEqual(playbook.steps.map((s) => s.step));
     expect(plan.summary.update + plan.summary.delete + plan.summary.unchanged).toBe(0);
     expect(plan.summary.create).toBeGreaterThan(100);
-    // users and databases only on the primary
+    // users and databases on every member: whichever is the leader when applied converges them
     const users = plan.steps.find((s) => s.step === "pgsql.user")!;
-    expect(new Set(users.changes.map((c) => c.host))).toEqual(new Set(["10.10.10.11"]));
+    expect(new Set(users.changes.map((c) => c.host))).toEqual(new Set(["10.10.10.11", "10.10.10.12", "10.10.10.13"]));
   });
 
   it("selects steps by tag, parents included: -t pg_provision provisions", () => {
@@ -117,7 +117,7 @@ describe("plans against a base inventory", () => {
     const a = expansion(withSvc), b = expansion(before);
     const p = basePlan(a.exp, b.exp, meta(b.hosts), refineEffect);
     const del = p.steps.find((s) => s.step === "haproxy.config")!.changes;
-    expect(del.map((c) => [c.key, c.action])).toContainEqual(["/etc/haproxy/pg-test-extra.cfg", "delete"]);
+    expect(del.map((c) => [c.key, c.action])).toContainEqual(["/etc/haproxy/conf.d/pg-test-extra.cfg", "delete"]);
   });
 });
 

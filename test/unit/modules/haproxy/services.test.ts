@@ -68,7 +68,7 @@ describe("the documented pg-test services (conf/ha/pg-test.yml)", () => {
   it("standby checks /sync and keeps the primary as backup", () => {
     const s = byName(defs, "pg-test-standby");
     expect(lines(s)).toEqual(["pg-test-1 10.10.10.11:6432 backup", "pg-test-2 10.10.10.12:6432", "pg-test-3 10.10.10.13:6432"]);
-    const file = renderHaproxyServices(contextFor(PG_TEST_YML, "10.10.10.12")).find((f) => f.path === "/etc/haproxy/pg-test-standby.cfg")!;
+    const file = renderHaproxyServices(contextFor(PG_TEST_YML, "10.10.10.12")).find((f) => f.path === "/etc/haproxy/conf.d/pg-test-standby.cfg")!;
     expect(file.content).toContain("    http-check send meth OPTIONS uri /sync\n");
     expect(file.content).toContain("    server pg-test-1 10.10.10.11:6432 check port 8008 weight 100 backup\n");
   });
@@ -83,11 +83,11 @@ describe("the documented pg-test services (conf/ha/pg-test.yml)", () => {
     const files = renderHaproxyServices(contextFor(PG_TEST_YML, "10.10.10.11"));
     expect(files.map((f) => f.path)).toEqual([
       "/etc/haproxy/haproxy.cfg",
-      "/etc/haproxy/pg-test-primary.cfg",
-      "/etc/haproxy/pg-test-replica.cfg",
-      "/etc/haproxy/pg-test-default.cfg",
-      "/etc/haproxy/pg-test-offline.cfg",
-      "/etc/haproxy/pg-test-standby.cfg",
+      "/etc/haproxy/conf.d/pg-test-primary.cfg",
+      "/etc/haproxy/conf.d/pg-test-replica.cfg",
+      "/etc/haproxy/conf.d/pg-test-default.cfg",
+      "/etc/haproxy/conf.d/pg-test-offline.cfg",
+      "/etc/haproxy/conf.d/pg-test-standby.cfg",
     ]);
     const validate = "haproxy -c -f /etc/haproxy/haproxy.cfg -f {path}";
     expect(files[1]).toMatchObject({ owner: "root", group: "root", mode: "0644", sensitive: false, effect: "reload", service: "haproxy", validate });
@@ -183,10 +183,10 @@ describe("dest, weight and listen options", () => {
     const opts = "inter 5s fastinter 2s downinter 5s rise 2 fall 4 maxconn 100";
     const text = cluster(`pg_rto: wide\npg_services: [ { name: x, port: 5440, ip: 10.10.10.11, maxconn: 200, balance: leastconn, options: '${opts}', selector: '[]' } ]`);
     const files = renderHaproxyServices(contextFor(text, "10.10.10.11"));
-    const x = files.find((f) => f.path === "/etc/haproxy/pg-test-x.cfg")!.content;
+    const x = files.find((f) => f.path === "/etc/haproxy/conf.d/pg-test-x.cfg")!.content;
     expect(x).toContain("    bind 10.10.10.11:5440\n    mode tcp\n    maxconn 200\n    balance leastconn\n");
     expect(x).toContain(`    default-server ${opts}\n`);
-    const primary = files.find((f) => f.path === "/etc/haproxy/pg-test-primary.cfg")!.content;
+    const primary = files.find((f) => f.path === "/etc/haproxy/conf.d/pg-test-primary.cfg")!.content;
     expect(primary).toContain("    maxconn 5000\n    balance roundrobin\n");
     expect(primary).toContain("    default-server inter 4s fastinter 2s downinter 4s rise 3 fall 3 on-marked-down");
   });
