@@ -20,6 +20,7 @@ import type { Plan } from "../plan/types.js";
 import { diagnosticJson, formatDiagnostics } from "../render/diagnostics.js";
 import { renderPlanHuman } from "../render/plan-human.js";
 import { ApplyLog, renderRecap } from "../render/apply-human.js";
+import { renderConnectHints } from "../render/connect-hints.js";
 import { ApplyProgress } from "./apply-progress.js";
 import { runFront, type FrontOptions } from "./front.js";
 import { processOutput, type Output } from "./output.js";
@@ -181,6 +182,8 @@ export async function applyCommand(o: ApplyOptionsCli, out: Output, io: ApplyIo 
     progress?.close();
     if (!o.json) {
       out.stdout(`\n${renderRecap(result.recap, { color: out.color, label: label(model), ms: result.ms, aborted: result.aborted })}`);
+      const hints = result.ok && o.playbook === "pgsql" ? renderConnectHints(model, live.plan.hosts) : "";
+      if (hints) out.stdout(`\n${hints}`);
     }
     return result.ok ? 0 : 1;
   } finally {

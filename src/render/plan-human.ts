@@ -49,7 +49,7 @@ export function renderPlanHuman(plan: Plan, o: HumanOptions): string {
   }
   const s = plan.summary;
   if (out.length === 0) {
-    out.push(`No changes. ${plan.hosts.length} host${plan.hosts.length === 1 ? "" : "s"} match ${plan.inventory.join(", ")}${plan.mode === "base" ? ` (compared with ${plan.base?.join(", ")})` : ""}.`);
+    out.push(`No changes. ${plan.hosts.length} ${plan.hosts.length === 1 ? "host matches" : "hosts match"} ${plan.inventory.join(", ")}${plan.mode === "base" ? ` (compared with ${plan.base?.join(", ")})` : ""}.`);
   } else {
     out.push("");
     out.push(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${s.run ? `, ${s.run} to run` : ""}${s.unknown ? `, ${s.unknown} unknown` : ""}; ${s.restarts} restart${s.restarts === 1 ? "" : "s"}, ${s.reloads} reload${s.reloads === 1 ? "" : "s"}; ${s.unchanged} unchanged.`);
