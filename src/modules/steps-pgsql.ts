@@ -65,20 +65,30 @@ function roleTasks(ctx: HostContext): TaskDraft[] {
 function databaseTasks(ctx: HostContext): TaskDraft[] {
   const o = objectsOf(ctx).value;
   const target = pgTarget(ctx);
+  const database = (d: (typeof o.databases)[number]): TaskDraft => ({ op: "pg.database", key: d.name, args: { ...d, target } });
+  const privileges = (p: (typeof o.defaultPrivileges)[number]): TaskDraft => ({
+    op: "pg.default_privileges",
+    // a plain grant and a grant with grant option of the same tuple are two tasks
+    key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}${p.grantOption ? ":option" : ""}`,
+    args: { ...p, target },
+  });
+  // Order: the built-in databases, the default privileges set in template1, the other databases,
+  // then the rest of the default privileges. A new database copies template1's default
+  // privileges, so what it holds (schemas made with it) is created under them, as in Pigsty,
+  // which sets them in template1 at bootstrap; privileges of a database's own owner need it made.
+  const builtin = (d: (typeof o.databases)[number]) => "builtin" in d && d.builtin === true;
+  const inTemplate = (p: (typeof o.defaultPrivileges)[number]) => p.databases.includes("template1");
   return [
-    ...o.databases.map((d): TaskDraft => ({ op: "pg.database", key: d.name, args: { ...d, target } })),
-    ...o.defaultPrivileges.map((p): TaskDraft => ({
-      op: "pg.default_privileges",
-      // a plain grant and a grant with grant option of the same tuple are two tasks
-      key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}${p.grantOption ? ":option" : ""}`,
-      args: { ...p, target },
-    })),
+    ...o.databases.filter(builtin).map(database),
+    ...o.defaultPrivileges.filter(inTemplate).map(privileges),
+    ...o.databases.filter((d) => !builtin(d)).map(database),
+    ...o.defaultPrivileges.filter((p) => !inTemplate(p)).map(privileges),
   ];
 }
 
 /**
- * What a started Patroni must reach before the next step: the primary holds the leader lock
- * (bootstrap and post-bootstrap done, so roles can be made) — or runs as a replica, when another
+ * What a started Patroni must reach before the next step: the primary runs and holds the leader
+ * lock (bootstrap and post-bootstrap done, so roles can be made) — or runs as a replica, when another
  * member took over while it was down; a replica runs (cloned and replaying), so the next one
  * does not clone from a half-started member.
  */
@@ -86,7 +96,9 @@ function patroniReady(ctx: HostContext) {
   const leader = ctx.cluster?.primary === ctx.instance;
   return {
     address: `${ctx.ip}:${String(ctx.vars.patroni_port)}`,
-    paths: leader ? ["/leader", "/replica"] : ["/health"],
+    // /primary and /standby-leader need PostgreSQL running too (/leader only the lock, which a
+    // restarted Patroni may still hold from before its crash)
+    paths: leader ? [ctx.cluster?.upstream ? "/standby-leader" : "/primary", "/replica"] : ["/health"],
     // a replica's clone copies the whole primary: give it time
     timeoutSec: leader ? 300 : 3600,
     what: leader ? "PostgreSQL running and holding the leader lock" : "PostgreSQL running",

@@ -159,12 +159,15 @@ function alterRole(r: PresentRole, live: PgRole, state: RoleState): RolePlan {
   const name = quoteIdent(r.name);
   const fields: FieldChange[] = [];
   const statements: Sql[] = [];
-  const changed = ATTRIBUTES.filter((a) => r[a] !== undefined && r[a] !== live[a]);
-  for (const a of changed) fields.push(field(a, live[a], r[a]));
+  // attributes the inventory leaves out are not managed, but login, which is on by default (as
+  // when the role is created): a user of pg_users made NOLOGIN by hand is drift
+  const wanted = (a: (typeof ATTRIBUTES)[number]) => (a === "login" ? (r.login ?? true) : r[a]);
+  const changed = ATTRIBUTES.filter((a) => wanted(a) !== undefined && wanted(a) !== live[a]);
+  for (const a of changed) fields.push(field(a, live[a], wanted(a)));
   const limit = r.connlimit !== undefined && r.connlimit !== live.connlimit;
   if (limit) fields.push(field("connlimit", live.connlimit, r.connlimit));
   if (changed.length || limit) {
-    const words = [...changed.map((a) => keyword(a, r[a]!)), ...(limit ? [`CONNECTION LIMIT ${Math.trunc(r.connlimit!)}`] : [])];
+    const words = [...changed.map((a) => keyword(a, wanted(a)!)), ...(limit ? [`CONNECTION LIMIT ${Math.trunc(r.connlimit!)}`] : [])];
     statements.push(sql(`ALTER ROLE ${name} WITH ${words.join(" ")}`));
   }
   if (r.password !== undefined && r.password !== "" && !passwordMatches(r.password, r.name, live.password)) {

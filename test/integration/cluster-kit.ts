@@ -3,7 +3,7 @@
  * for test hosts, SQL through a host's services (the machine's psql, passwords in the
  * environment only), and readings of daemons that must not restart. Test code; no assertions.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { buildProgram } from "../../src/cli/main.js";
 import type { Plan } from "../../src/plan/types.js";
 import type { Testbed } from "./testbed/testbed.js";
@@ -49,7 +49,7 @@ export const PASSWORDS = {
  * also serving offline queries), a 3-member etcd on the first three. HBA: Pigsty's defaults
  * only, so an offline-only user is refused on the other instances.
  */
-export function pgTestInventory(tb: Testbed, o: { members?: number; extraClusterVars?: string } = {}): string {
+export function pgTestInventory(tb: Testbed, o: { members?: number; extraClusterVars?: string; extraGlobalVars?: string } = {}): string {
   const hosts = tb.hosts.slice(0, o.members ?? 3);
   const net = hosts[0]!.ip.replace(/\.\d+$/, "");
   const etcd = tb.hosts.slice(0, 3).map((h, i) => `        ${h.ip}: { etcd_seq: ${i + 1} }`).join("\n");
@@ -93,7 +93,7 @@ ${o.extraClusterVars ?? ""}
     patroni_password: ${PASSWORDS.patroni}
     etcd_root_password: ${PASSWORDS.etcd}
     haproxy_admin_password: ${PASSWORDS.haproxy}
-`;
+${o.extraGlobalVars ?? ""}`;
 }
 
 export interface SqlResult {
@@ -137,4 +137,23 @@ export async function daemonsOf(tb: Testbed, host: string): Promise<string> {
 /** `patronictl list` of the cluster as JSON rows (Member, Host, Role, State, TL, Lag in MB). */
 export async function patroniMembers(tb: Testbed, host: string): Promise<{ Member: string; Host: string; Role: string; State: string }[]> {
   return JSON.parse(await side(tb, host, "patronictl -c /etc/patroni/patroni.yml list -f json")) as { Member: string; Host: string; Role: string; State: string }[];
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Builds dist/ (what bin/pgsty and the bin/ wrappers run) from the sources under test. */
+export function buildDist(): void {
+  const r = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
+}
+
+/** Runs a bin/ wrapper (or bin/pgsty) of this repository. */
+export function runBin(name: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const p = spawn(`${ROOT}bin/${name}`, args, { env: { ...process.env, ...env } });
+    let stdout = "", stderr = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

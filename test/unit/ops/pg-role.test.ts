@@ -119,6 +119,13 @@ describe("pg.role: existing role", () => {
     expect(p.fields).toContainEqual({ field: "roles.a", before: "granted (admin=true)", after: "granted (admin=false)" });
   });
 
+  it("login is on unless declared off: NOLOGIN made by hand is drift; other attributes left out are not managed", () => {
+    const p = planRole(role("u"), state({ role: liveRole("u", { login: false, createdb: true }) }), TARGET);
+    expect(p.fields.map((f) => [f.field, f.before, f.after])).toEqual([["login", false, true]]);
+    expect(sqlOf(p.batches)).toEqual([`[postgres] ALTER ROLE "u" WITH LOGIN`]);
+    expect(planRole(role("u", { login: false }), state({ role: liveRole("u", { login: false }) }), TARGET).action).toBe("noop");
+  });
+
   it("PostgreSQL 16: options set to true are granted together, false ones revoked one by one", () => {
     const live = liveRole("u", { memberships: [{ role: "g", admin: false, inherit: true, set: true }] });
     const p = planRole(role("u", { memberships: [{ role: "g", state: "present", admin: true, inherit: false, set: false }] }), state({ version: 160000, role: live }), TARGET);
