@@ -10,12 +10,8 @@
  * apply repairs it (etcd restarted once; the HAProxy reload is not needed, HAProxy does not
  * run) → plan is empty. The round trips and time of the no-op plan are printed.
  *
- * Limits of this machine, worked around here (reported, not pgsty's behaviour):
- * - HAProxy is not launched: pgsty's haproxy.cfg sets `maxconn 65535`, which needs 131087 file
- *   descriptors, and this machine caps RLIMIT_NOFILE at 20000 for every process (root lacks
- *   CAP_SYS_RESOURCE), so HAProxy refuses to start (`haproxy.launch` would fail).
- * - /etc/etcd is created by hand first: no step of the etcd module creates it yet.
- * - etcd_data is under /var/lib/etcd (owned by etcd): nothing creates the default /data/etcd yet.
+ * HAProxy is not launched here (only its configs are selected): the scenarios of
+ * cluster.test.ts run the whole stack. etcd_data is under /var/lib/etcd, owned by etcd.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,7 +87,6 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
         pg_cluster: pg-test
         pg_version: 15
 `);
-    await side("install -d -m 0755 /etc/etcd");
   }, TESTBED_START_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -111,7 +106,7 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
     expect(cs).toContainEqual(expect.objectContaining({ op: "link", key: "/pg", action: "create" }));
     expect(cs).toContainEqual(expect.objectContaining({ op: "file", key: "/etc/etcd/etcd.conf.yml", action: "create", effect: "restart", service: "etcd" }));
     expect(cs).toContainEqual(expect.objectContaining({ op: "service.running", key: "etcd", action: "create" }));
-    expect(cs).toContainEqual(expect.objectContaining({ op: "file", key: "/etc/haproxy/pg-test-primary.cfg", action: "create", effect: "reload", service: "haproxy" }));
+    expect(cs).toContainEqual(expect.objectContaining({ op: "file", key: "/etc/haproxy/conf.d/pg-test-primary.cfg", action: "create", effect: "reload", service: "haproxy" }));
     // the admin password is in haproxy.cfg: its diff is masked
     expect(JSON.stringify(p)).not.toContain("Haproxy.Test.");
   }, 60_000);
@@ -151,14 +146,14 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
 
   it("drift by hand shows in the plan; apply repairs it (one restart); the plan is empty again", async () => {
     const pid = await side("cat /run/etcd.pid");
-    await side("echo '# edited by hand' >> /etc/haproxy/pg-test-primary.cfg && echo '# edited by hand' >> /etc/etcd/etcd.conf.yml && chmod 0755 /data/postgres/pg-test-15/conf");
+    await side("echo '# edited by hand' >> /etc/haproxy/conf.d/pg-test-primary.cfg && echo '# edited by hand' >> /etc/etcd/etcd.conf.yml && chmod 0755 /data/postgres/pg-test-15/conf");
     const { code, plan: p } = await plan("--detailed-exitcode");
     expect(code).toBe(2);
     const cs = changes(p);
     expect(cs.map((c) => c.address.replace(`${ip}/`, ""))).toEqual([
       "node.dirs/dir[/data/postgres/pg-test-15/conf]",
       "etcd.config/file[/etc/etcd/etcd.conf.yml]",
-      "haproxy.config/file[/etc/haproxy/pg-test-primary.cfg]",
+      "haproxy.config/file[/etc/haproxy/conf.d/pg-test-primary.cfg]",
     ]);
     expect(cs[0]).toMatchObject({ action: "update", fields: [{ field: "mode", before: "0755", after: "0700" }] });
     expect(cs[1]).toMatchObject({ action: "update", effect: "restart", service: "etcd", reason: "content differs" });
@@ -173,7 +168,7 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
     expect(r.stdout).toMatch(/· reload haproxy .*not needed: haproxy is not running/);
     expect(r.stdout).toMatch(/Apply complete: 3 changed, 1 reloads\/restarts, 0 failed on 1 host/);
     expect(await side("stat -c %a /data/postgres/pg-test-15/conf")).toBe("700");
-    expect(await side("cat /etc/haproxy/pg-test-primary.cfg /etc/etcd/etcd.conf.yml | grep -c 'edited by hand' || true")).toBe("0");
+    expect(await side("cat /etc/haproxy/conf.d/pg-test-primary.cfg /etc/etcd/etcd.conf.yml | grep -c 'edited by hand' || true")).toBe("0");
     expect(await side("cat /run/etcd.pid")).not.toBe(pid);
     expect(await side(RUNNING)).toBe("running");
 

@@ -29,6 +29,15 @@ mount -t tmpfs -o mode=1777,size=1g "tmp-$NAME" "$R/tmp"
 for h in ${TESTBED_HIDE:-}; do
   [ -d "$R$h" ] && mount -t tmpfs -o ro,mode=755,size=1m "hide-$NAME" "$R$h"
 done
+# What pgsty itself may have made on this machine (the README's main command converges pg-meta
+# on it): a host starts as a node with the packages only, never with the machine's clusters,
+# configs or data — empty, writable, with the directory's own owner and mode.
+for h in /data /etc/patroni /etc/haproxy/conf.d /etc/etcd /var/lib/etcd /etc/pgbackrest /var/log/pgsty; do
+  if [ -d "$R$h" ] && [ ! -L "$R$h" ]; then
+    read -r uid gid mode < <(stat -c '%u %g %a' "$R$h")
+    mount -t tmpfs -o "uid=$uid,gid=$gid,mode=$mode" "fresh-$NAME" "$R$h"
+  fi
+done
 # what systemd-tmpfiles would create on a booted Debian (tini hosts have none)
 install -d -m 755 "$R/run/sshd" "$R/run/lock"
 install -d -m 2775 -o postgres -g postgres "$R/run/postgresql"
