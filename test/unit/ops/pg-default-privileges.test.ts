@@ -36,7 +36,7 @@ describe("pg.default_privileges: plan", () => {
   it("grants what is missing, per database; created when none of it was there", () => {
     const p = planDefaultPrivileges(want({ privileges: ["INSERT", "SELECT", "UPDATE"] }), live({
       meta: [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]])],
-      postgres: undefined,
+      postgres: [],
     }));
     expect(p.action).toBe("update");
     expect(sqlOf(p)).toEqual([
@@ -47,7 +47,13 @@ describe("pg.default_privileges: plan", () => {
       { field: "meta", before: "SELECT", after: "INSERT, SELECT, UPDATE" },
       { field: "postgres", after: "INSERT, SELECT, UPDATE" },
     ]);
-    expect(planDefaultPrivileges(want(), live({})).action).toBe("create");
+    expect(planDefaultPrivileges(want(), live({ meta: [], postgres: [] })).action).toBe("create");
+  });
+
+  it("skips a database not created yet (it inherits its template's, converged first)", () => {
+    const p = planDefaultPrivileges(want(), live({ meta: [], postgres: undefined }));
+    expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT SELECT ON TABLES TO "dbrole_readonly"`]);
+    expect(planDefaultPrivileges(want(), live({})).action).toBe("noop");
   });
 
   it("is a no-op when granted everywhere; WITH GRANT OPTION needs the option", () => {
@@ -73,10 +79,10 @@ describe("pg.default_privileges: plan", () => {
   });
 
   it("quotes hostile names; refuses privileges that are not SQL keywords of the type", () => {
-    const p = planDefaultPrivileges(want({ role: 'a"b', schema: "x'; drop table y; --", grantee: 'c"d', databases: ["meta"] }), live({}));
+    const p = planDefaultPrivileges(want({ role: 'a"b', schema: "x'; drop table y; --", grantee: 'c"d', databases: ["meta"] }), live({ meta: [] }));
     expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "a""b" IN SCHEMA "x'; drop table y; --" GRANT SELECT ON TABLES TO "c""d"`]);
-    expect(() => planDefaultPrivileges(want({ privileges: ["SELECT; DROP TABLE x"] }), live({}))).toThrow(/is not a privilege on TABLES/);
-    expect(() => planDefaultPrivileges(want({ objectType: "SCHEMAS", privileges: ["SELECT"] }), live({}))).toThrow(/is not a privilege on SCHEMAS/);
+    expect(() => planDefaultPrivileges(want({ privileges: ["SELECT; DROP TABLE x"] }), live({ meta: [] }))).toThrow(/is not a privilege on TABLES/);
+    expect(() => planDefaultPrivileges(want({ objectType: "SCHEMAS", privileges: ["SELECT"] }), live({ meta: [] }))).toThrow(/is not a privilege on SCHEMAS/);
   });
 });
 
