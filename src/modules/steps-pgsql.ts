@@ -18,7 +18,8 @@ import { isPasswordHash, pgbouncerSecret } from "./pgbouncer/scram.js";
 import { roleSourceCluster } from "./pgbouncer/userlist.js";
 import { renderPgbHba, renderPgHba } from "./pgsql/hba.js";
 import { desiredObjects } from "./pgsql/objects.js";
-import { PATRONI_CONFIG_PATH, renderPatroniConfig } from "./pgsql/patroni.js";
+import { PATRONI_CONFIG_PATH, patroniDynamicConfig, renderPatroniConfig } from "./pgsql/patroni.js";
+import { sharedAcrossHosts } from "./memo.js";
 import { isPgHost, servesHaproxy } from "./steps-node.js";
 
 const patroniManaged = (ctx: HostContext) => isPgHost(ctx) && ctx.vars.patroni_enabled !== false;
@@ -118,6 +119,26 @@ export const PGSQL_STEPS: readonly StepDef[] = [
     ],
   },
   { name: "pgsql.hba", description: "PostgreSQL's pg_hba.conf for this instance", applies: patroniManaged, tasks: (ctx) => [fileTask(renderPgHba(ctx))] },
+  {
+    name: "pgsql.dcs",
+    description: "Patroni's dynamic configuration in the DCS (HA timings, cluster-wide parameters)",
+    applies: patroniManaged,
+    // the primary patches; the replicas, a wave later, find it done (bootstrap.dcs only seeds it)
+    waves: "primary-first",
+    tasks: (ctx) => [{
+      op: "patroni.config",
+      key: String(ctx.instance!.cluster),
+      args: {
+        url: `http://${ctx.ip}:${String(ctx.vars.patroni_port)}`,
+        username: ctx.vars.patroni_username,
+        password: ctx.vars.patroni_password,
+        config: sharedAcrossHosts(ctx, "patroni-dcs", patroniDynamicConfig),
+        pgVersion: ctx.vars.pg_version,
+      },
+      sensitive: ["password"],
+      service: "patroni",
+    }],
+  },
   {
     name: "pgsql.launch",
     description: "Patroni running: the primary first, then the replicas",

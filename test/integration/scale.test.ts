@@ -29,6 +29,9 @@ describe.skipIf(!!skip)(`scale and remove with bin/pgsql-*${skip ? ` (skipped: $
     tb = await startTestbed({ hosts: 3, init: "tini" });
     ips = tb.hosts.map((h) => h.ip);
     write(2);
+    // the DCS first, as Pigsty deploys it: the third etcd member is on a node of no cluster yet
+    const etcd = await runBin("pgsty", ["apply", "-i", inv, "-l", "etcd", "--yes"]);
+    if (etcd.code !== 0) throw new Error(`apply -l etcd failed:\n${etcd.stdout.slice(-3000)}`);
     const r = await wrapper("pgsql-add", "pg-test");
     expect(r.stderr).toContain("+ pgsty apply");
     if (r.code !== 0) throw new Error(`pgsql-add pg-test failed:\n${r.stdout.slice(-3000)}`);
