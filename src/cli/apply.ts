@@ -2,7 +2,8 @@
  * `pgsty plan` (live) and `pgsty apply`: read the selected hosts, plan against what they are,
  * print the plan; apply then asks (unless --yes), converges the hosts (exec/apply.ts) and
  * prints the recap, or NDJSON events with --json. Exit codes: plan 0 / 2 (changes, with
- * --detailed-exitcode) / 1 (errors, unreachable hosts); apply 0 ok / 1 failed or interrupted.
+ * --detailed-exitcode) / 1 (errors: unreachable hosts, preflight refusals); apply 0 ok / 1 refused
+ * (any error in the plan: nothing is changed on any host), failed or interrupted.
  * Connections are opened once per host for the whole command and closed at its end.
  */
 import { createInterface } from "node:readline/promises";
@@ -16,6 +17,7 @@ import { STEP_DEFS, refineEffect } from "../modules/index.js";
 import { buildLivePlan, ConnectorPool, type LivePlan } from "../plan/build.js";
 import { knownTags, loadPlaybook } from "../plan/playbook.js";
 import { runPreflight } from "../plan/preflight.js";
+import { preflightScope } from "../plan/preflight-host.js";
 import type { Plan } from "../plan/types.js";
 import { diagnosticJson, formatDiagnostics } from "../render/diagnostics.js";
 import { renderPlanHuman } from "../render/plan-human.js";
@@ -84,7 +86,7 @@ export async function runLivePlan(o: LiveOptions, pool?: ConnectorPool): Promise
   const t0 = performance.now();
   const live = await buildLivePlan(
     { model, playbook, stepDefs: STEP_DEFS, meta: { inventory: front.files, hosts: front.selected, tags: o.tags, diagnostics: diagnostics.filter((d) => d.severity === "warning") } },
-    { pool: usePool, forks: o.forks ?? 10, refine: refineEffect },
+    { pool: usePool, forks: o.forks ?? 10, refine: refineEffect, preflight: preflightScope(playbook) },
   );
   for (const s of live.sessions.values()) timingNote(`live plan ${s.host}: ${s.roundTrips} round trips, ${s.ms.toFixed(0)} ms${s.error ? ` (${s.error})` : ""}`);
   timingNote(`live plan ${(performance.now() - t0).toFixed(0)} ms`);
@@ -154,7 +156,13 @@ export async function applyCommand(o: ApplyOptionsCli, out: Output, io: ApplyIo 
   try {
     if (o.json) ndjson({ type: "plan", ...planJson(live.plan) });
     else printPlan(live.plan, model, out);
-    if (!hasChanges(live.plan)) return hasErrors(live.plan.diagnostics) ? 1 : 0;
+    // a refusal on any host (unreachable, unsupported, a port taken…) stops the whole run before
+    // its first change: converging the other hosts could leave a cluster half-built
+    if (hasErrors(live.plan.diagnostics)) {
+      out.stderr("\nApply refused: the errors above must be fixed first. Nothing was changed on any host.");
+      return 1;
+    }
+    if (!hasChanges(live.plan)) return 0;
     if (!o.yes) {
       const answer = await (io.confirm ?? askOnTerminal)("\nApply these changes? Only 'y' or 'yes' goes on [y/N]: ");
       if (answer === undefined) {

@@ -8,13 +8,13 @@
  * built, prints no end marker or whose output does not parse marks only its own fact failed.
  * `FactCache` keeps a host's facts for a run and fetches only what it lacks.
  *
- * May import exec/ for types and quoting only (the connector is passed in); must not import
+ * May import exec/ for types, errors and quoting only (the connector is passed in); must not import
  * plan/, ops/, modules/ or cli/. Prints nothing.
  */
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { quote } from "../exec/command.js";
-import type { Connector } from "../exec/connector.js";
+import { ExecError, failureMessage, type Connector } from "../exec/connector.js";
 import type { Fact, FactRequest, FactSet } from "./fact.js";
 
 /** What the fact registry maps names to. */
@@ -174,7 +174,8 @@ export class GatheredFacts implements FactSet {
 /**
  * Reads `requests` on the host behind `connector` with ONE exec (none when there is nothing to
  * read). A fragment that fails marks its fact failed; a failing transport (connection lost,
- * timeout of the whole script) rejects with the connector's ExecError.
+ * timeout of the whole script) rejects with the connector's ExecError, and a script that did not
+ * start at all (`sudo -n` asking for a password) with ExecError "failed" and its stderr.
  */
 export async function gatherFacts(
   connector: Connector,
@@ -195,6 +196,11 @@ export async function gatherFacts(
     durationMs: performance.now() - started,
     bytes: result.stdoutBytes.length,
   });
+  // not one frame: the script never ran (sudo refused, no bash…); that is the host's failure,
+  // not every fact's, and the caller must be told why
+  if (result.code !== 0 && !result.stdout.includes(`@@pgsty-${script.nonce} begin `)) {
+    throw new ExecError("failed", connector.host, display, failureMessage(connector.host, display, result), result);
+  }
   const { values, failures } = parseFactOutput(script, result.stdout, result.stderr, registry);
   return new GatheredFacts(values, failures, 1);
 }

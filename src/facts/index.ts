@@ -7,6 +7,7 @@ import type { Fact } from "./fact.js";
 import { fileContentFact } from "./file-content.js";
 import { fileFact } from "./file.js";
 import { fsFact } from "./fs.js";
+import { listenFact } from "./listen.js";
 import { osFact } from "./os.js";
 import { patroniFact } from "./patroni.js";
 import { pkgFact } from "./pkg.js";
@@ -14,13 +15,14 @@ import { serviceFact } from "./service.js";
 import { userFact } from "./user.js";
 
 export const HOST_FACTS: ReadonlyMap<string, Fact<unknown>> = new Map<string, Fact<unknown>>(
-  [osFact, fsFact, fileFact, fileContentFact, pkgFact, userFact, serviceFact, patroniFact, exitFact].map((f) => [f.name, f as Fact<unknown>]),
+  [osFact, fsFact, fileFact, fileContentFact, pkgFact, userFact, serviceFact, patroniFact, exitFact, listenFact].map((f) => [f.name, f as Fact<unknown>]),
 );
 
 export type { ExitFact } from "./exit.js";
 export type { FileContentFact } from "./file-content.js";
 export type { FileFact } from "./file.js";
 export type { FsFact } from "./fs.js";
+export type { ListenFact, ListenProcess, ListenSocket } from "./listen.js";
 export type { OsFact } from "./os.js";
 export type { PatroniFact, PatroniMember } from "./patroni.js";
 export type { PkgFact, PkgStatus } from "./pkg.js";

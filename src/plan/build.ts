@@ -9,8 +9,9 @@
  * some op asks, then observe → diff → Change. A converged host costs one round trip.
  *
  * A task whose op is not registered, or whose op throws (a module bug), is `unknown` with the
- * reason; a host that cannot be reached is an error diagnostic and all its tasks `unknown`;
- * other hosts go on. Changes are assembled in inventory host order, whatever order the hosts
+ * reason; a host that cannot be reached is a refusal (plan/preflight-reach.ts) and all its tasks
+ * `unknown`; other hosts go on. The live preflight (plan/preflight-host.ts: platform, ports,
+ * versions) reads its facts in the same round trip and adds its refusals and warnings. Changes are assembled in inventory host order, whatever order the hosts
  * answer in: the plan is deterministic.
  *
  * Returns the Plan (mode "live") and what apply needs: the expansion (with the node sizes read
@@ -19,20 +20,22 @@
  */
 import { performance } from "node:perf_hooks";
 import pLimit from "p-limit";
-import { error, type Diagnostic } from "../diagnostics.js";
+import type { Diagnostic } from "../diagnostics.js";
 import type { Connector } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FsFact } from "../facts/fs.js";
 import { FactCache, type FactRegistry } from "../facts/gather.js";
 import type { OsFact } from "../facts/os.js";
 import type { Model } from "../model/model.js";
-import { DEBIAN12, EL9, OFFLINE_NODE_SIZE, type NodeSize, type Platform } from "../modules/context.js";
+import { DEBIAN12, EL9, hostContext, OFFLINE_NODE_SIZE, type NodeSize, type Platform } from "../modules/context.js";
 import type { StepDef } from "../modules/module.js";
 import { FACTS, OPS, hasFollowUp, type Op } from "../ops/index.js";
 import type { EffectRefiner, PlanMeta } from "./desired.js";
 import { expandPlaybook, type Expansion } from "./expand.js";
 import { changeEffect, liveChange, livePlanDocument, unknownChange } from "./live-change.js";
 import type { Playbook } from "./playbook.js";
+import { hostPreflight, preflightRequests, type PreflightScope } from "./preflight-host.js";
+import { unreachableDiagnostic } from "./preflight-reach.js";
 import type { Change, Plan, PlanStep, TaskSpec } from "./types.js";
 
 /** One connector per host for the whole run (plan, apply, plan again), opened on first use. */
@@ -96,6 +99,12 @@ export interface BuildOptions {
   readonly signal?: AbortSignal;
   /** Limit of one fact script (ms); default the fact engine's (60 s). */
   readonly timeoutMs?: number;
+  /**
+   * The live preflight to run on each host (plan/preflight-host.ts), its facts read in the same
+   * round trip; the CLI passes `preflightScope(playbook)`. Absent: none (engine tests whose fake
+   * registries lack its facts). An unreachable host is a refusal either way.
+   */
+  readonly preflight?: PreflightScope;
   /** Called when a host is planned (progress). */
   readonly onHost?: (s: HostSession) => void;
 }
@@ -126,7 +135,7 @@ export async function buildLivePlan(input: BuildInput, o: BuildOptions): Promise
     }
     return { step: def.name, changes, unchanged };
   });
-  const diagnostics: Diagnostic[] = results.flatMap((r) => (r.diagnostic ? [r.diagnostic] : []));
+  const diagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
   return {
     plan: livePlanDocument(input.playbook.name, steps, input.meta, diagnostics),
     expansion,
@@ -137,7 +146,8 @@ export async function buildLivePlan(input: BuildInput, o: BuildOptions): Promise
 interface HostResult {
   readonly session: HostSession;
   readonly changes: ReadonlyMap<string, Change[]>;
-  readonly diagnostic?: Diagnostic;
+  /** The host's preflight: refusals and warnings (an unreachable host is one refusal). */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 /** A task, its op and what it needs read (or why it cannot be checked). */
@@ -197,7 +207,9 @@ async function planHost(host: string, model: Model, exp: Expansion, sizing: Sizi
   try {
     connector = await o.pool.get(host);
     cache = new FactCache(connector, o.facts ?? FACTS, { ...(o.signal ? { signal: o.signal } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
-    const probe = sizingRequests(model, host);
+    // the preflight's facts ride in the same script (they do not depend on the platform)
+    const scope = o.preflight;
+    const probe = [...sizingRequests(model, host), ...(scope ? preflightRequests(hostContext(model, host, sizing), scope) : [])];
     let checked = prepare(tasks, ops);
     let facts = await cache.gather([...probe, ...checked.flatMap((c) => c.needs)]);
     if (learnSize(host, model, facts, sizing)) {
@@ -222,20 +234,17 @@ async function planHost(host: string, model: Model, exp: Expansion, sizing: Sizi
       changes.set(c.task.step, list);
       list.push(diffTask(host, c, facts, o.refine));
     }
-    return { session: { host, connector, cache, roundTrips: cache.roundTrips, ms: performance.now() - t0 }, changes };
+    const diagnostics = scope ? hostPreflight(hostContext(model, host, sizing), facts, scope) : [];
+    return { session: { host, connector, cache, roundTrips: cache.roundTrips, ms: performance.now() - t0 }, changes, diagnostics };
   } catch (e) {
     const raw = message(e);
     const why = raw.startsWith(`${host}: `) ? raw.slice(host.length + 2) : raw;
     const changes = new Map<string, Change[]>();
     for (const [step, list] of tasks) changes.set(step, list.map((t) => unknownChange(host, t, `host not read: ${why}`)));
-    const diagnostic = error("plan.unreachable", `${host}: cannot read the host: ${why}`, {
-      address: host,
-      hint: "check the host's connection vars (ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file), or plan without reading hosts: --offline",
-    });
     return {
       session: { host, ...(connector ? { connector } : {}), error: why, roundTrips: cache?.roundTrips ?? 0, ms: performance.now() - t0 },
       changes,
-      diagnostic,
+      diagnostics: [unreachableDiagnostic(host, model.hosts.get(host)?.vars ?? {}, raw)],
     };
   }
 }

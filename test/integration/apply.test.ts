@@ -57,7 +57,11 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
     expect(r.stderr).toBe("");
     return { code: r.code, plan: JSON.parse(r.stdout) as Plan };
   };
-  const apply = () => cli("apply", "-i", inv, "-t", TAGS, "--yes");
+  const apply = async () => {
+    const r = await cli("apply", "-i", inv, "-t", TAGS, "--yes");
+    // the plan's one warning (Patroni 3.0.2, see preflight.test.ts) is printed before it: drop it
+    return { ...r, stderr: r.stderr.replace(/^warning: [^\n]*Patroni 3\.0\.2[^]*?\n\n?(?=\S|$)/, "") };
+  };
 
   beforeAll(async () => {
     tb = await startTestbed({ hosts: 1, init: "tini" });
@@ -98,7 +102,8 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
     const { code, plan: p } = await plan("--detailed-exitcode");
     expect(code).toBe(2);
     expect(p.mode).toBe("live");
-    expect(p.diagnostics).toEqual([]);
+    // the only diagnostic: Debian 12's Patroni 3.0.2 (the preflight's warning; preflight.test.ts)
+    expect(p.diagnostics.map((d) => d.code)).toEqual(["preflight.patroni-version"]);
     expect(p.steps.map((s) => s.step)).toEqual(["node.dirs", "etcd.config", "etcd.launch", "haproxy.config"]);
     const cs = changes(p);
     expect(cs.filter((c) => c.action === "unknown")).toEqual([]);
@@ -163,7 +168,7 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
 
     const r = await apply();
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/~ file\s+\/etc\/haproxy\/pg-test-primary.cfg .*updated/);
+    expect(r.stdout).toMatch(/~ file\s+\/etc\/haproxy\/conf.d\/pg-test-primary.cfg .*updated/);
     expect(r.stdout).toMatch(/↻ restart etcd .*done/);
     expect(r.stdout).toMatch(/· reload haproxy .*not needed: haproxy is not running/);
     expect(r.stdout).toMatch(/Apply complete: 3 changed, 1 reloads\/restarts, 0 failed on 1 host/);

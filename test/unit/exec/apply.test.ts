@@ -257,7 +257,7 @@ describe("apply against fake hosts", () => {
   it("an unreachable host: error diagnostic and unknown tasks in the plan; failed in the recap; others applied", async () => {
     const s = scenario([{ name: "conf.files", tasks: () => [{ key: "a", args: { value: "1" } }] }], { hosts: ["10.0.0.1", "10.0.0.4"], unreachable: ["10.0.0.4"] });
     const live = await s.plan();
-    expect(live.plan.diagnostics).toEqual([expect.objectContaining({ severity: "error", code: "plan.unreachable", address: "10.0.0.4" })]);
+    expect(live.plan.diagnostics).toEqual([expect.objectContaining({ severity: "error", code: "preflight.unreachable", address: "10.0.0.4" })]);
     expect(changesOf(live).find((c) => c.host === "10.0.0.4")).toMatchObject({ action: "unknown", reason: expect.stringContaining("ECONNREFUSED") });
     const { result } = await s.apply(live);
     expect(recapOf(result, "10.0.0.1").changed).toBe(1);
