@@ -91,12 +91,14 @@ export function globalQueryScript(keys: readonly string[], sql: string): string 
 }
 
 /**
- * A fragment that lists the connectable databases of each target, then runs `sql` once in each
- * (one psql per database). Names travel hex-encoded, so any name survives the shell. A database
+ * A fragment that lists the connectable databases of each target (none on a standby), then runs
+ * `sql` once in each (one psql per database). Names travel hex-encoded, so any name survives the shell. A database
  * whose query fails prints `db-error <hex name> <message>`; the others print their own line.
  */
 export function perDatabaseScript(keys: readonly string[], sql: string): string {
-  const list = "SELECT encode(convert_to(datname, 'UTF8'), 'hex') FROM pg_database WHERE datallowconn ORDER BY datname";
+  // none on a standby: its objects are the leader's, converged there (ops stop at `recovery`,
+  // read from pg.roles / pg.databases), and a psql per database on every replica is costly
+  const list = "SELECT encode(convert_to(datname, 'UTF8'), 'hex') FROM pg_database WHERE datallowconn AND NOT pg_is_in_recovery() ORDER BY datname";
   const parts = keys.map((key, i) =>
     section(i, parsePgTargetKey(key), (t) => `__pgsty_dbs=$(${psqlCall(t, "postgres", list)})
 __pgsty_rc=$?
