@@ -9,7 +9,11 @@
  * too, so a change made earlier in the run that affects them is still converged.
  *
  * Handlers run after the host's tasks of the step, once per service (handlers.ts); Patroni
- * restarts wait for the end of the step and roll: replicas first, primaries last. Handlers of
+ * restarts wait until no later step can ask for them again (Patroni's file, then after its
+ * launch its DCS configuration: one restart, not one per step; a launch that started the daemon
+ * cancels its host's) and roll: replicas first, primaries last (each leader
+ * hands over in a switchover first: patroni-restart.ts). A cluster-wide trigger (Patroni's DCS
+ * configuration) restarts every member of the cluster in the step that did not trigger it. Handlers of
  * changes already made also run when a later task of the host failed: nothing could detect a
  * missed reload later, the files being already converged. They do not run after an interrupt
  * (nothing new starts): their events say what is pending.
@@ -23,7 +27,7 @@ import { performance } from "node:perf_hooks";
 import pLimit from "p-limit";
 import type { Connector } from "./connector.js";
 import { maskerFor, type ApplyEvent, type HostRecap, type TaskStatus } from "./events.js";
-import { isRolling, runHandler, Triggers, type Handler, type HandlerRunner, type HostFacts } from "./handlers.js";
+import { isRolling, runHandler, serviceOf, Triggers, type Handler, type HandlerRunner, type HostFacts, type ServiceInfo } from "./handlers.js";
 import { primariesOf, rollingWaves, wavesOf, type HostRole, type Wave } from "./waves.js";
 import type { WaveOrder } from "../modules/module.js";
 import { OPS, type Op, type OpDiff } from "../ops/index.js";
@@ -166,7 +170,7 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
       const out = await handlerRunner({ connector: r.session.connector!, facts: r.session.cache! }, h);
       r.dirty = true;
       if (out.ran) r.handlers++;
-      emit({ type: "handler_finish", ...base, status: out.ran ? "changed" : "skipped", ...(out.ran ? {} : { reason: out.reason }), ms: performance.now() - started });
+      emit({ type: "handler_finish", ...base, status: out.ran ? "changed" : "skipped", ...(out.reason ? { reason: out.reason } : {}), ms: performance.now() - started });
     } catch (e) {
       r.failed++;
       const error = maskerFor(undefined)(e instanceof Error ? e.message : String(e));
@@ -192,12 +196,16 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
     }
   }
 
-  /** The user a daemon runs as: the `user` arg of the host's service.running task of the unit. */
-  const userOf = (r: HostRun) => (unit: string): string | undefined => {
+  /** From the host's service.running task of the unit: the user it runs as, its REST API (`ready.address`). */
+  const infoOf = (r: HostRun) => (unit: string): ServiceInfo => {
     for (const list of r.tasks.values()) {
-      for (const t of list) if (t.op === SERVICE_OP && t.key === unit && typeof t.args.user === "string") return t.args.user;
+      for (const t of list) {
+        if (t.op !== SERVICE_OP || t.key !== unit) continue;
+        const ready = t.args.ready as { address?: unknown } | undefined;
+        return { ...(typeof t.args.user === "string" ? { user: t.args.user } : {}), ...(typeof ready?.address === "string" ? { rest: ready.address } : {}) };
+      }
     }
-    return undefined;
+    return {};
   };
 
   async function runHostStep(r: HostRun, step: string, rolling: { host: string; h: Handler }[]): Promise<void> {
@@ -217,30 +225,70 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
       if (res.status === "ok") r.ok++;
       else if (res.status === "changed") {
         r.changed++;
+        // the daemon just started (it was not running): it read the new configuration
+        if (task.op === SERVICE_OP && planned.get(taskAddress(r.host, task))?.action === "create") dropDeferred(r.host, task.key);
         triggers.add(task, taskAddress(r.host, task), res.effect);
       } else {
         r.failed++;
         stop(r, `${taskAddress(r.host, task)} failed`);
       }
     }
-    for (const h of triggers.handlers(userOf(r))) {
+    for (const h of triggers.handlers(infoOf(r))) {
       if (isRolling(h) && !aborted()) rolling.push({ host: r.host, h });
       else await runHandlerOn(r, step, h);
     }
     r.ms += performance.now() - started;
   }
 
+  /** Rolling restarts wait while a later step has tasks that may trigger the same handler. */
+  const deferred: { host: string; step: string; h: Handler }[] = [];
+  const restartsCanWait = (i: number): boolean => {
+    for (const next of input.steps.slice(i + 1)) {
+      const hosts = input.hosts.filter((h) => runs.get(h)!.tasks.has(next.name));
+      if (hosts.length === 0) continue;
+      if (hosts.some((h) => (runs.get(h)!.tasks.get(next.name) ?? []).some((t) => deferred.some((d) => d.h.service === serviceOf(t))))) return true;
+    }
+    return false;
+  };
+
+  const dropDeferred = (host: string, service: string): void => {
+    const k = deferred.findIndex((d) => d.host === host && d.h.service === service);
+    if (k >= 0) deferred.splice(k, 1);
+  };
+
+  const runWave = async (w: Wave, job: (r: HostRun) => Promise<void>): Promise<void> => {
+    await Promise.all(w.hosts.map((h) => (w.unlimited ? job(runs.get(h)!) : limit(() => job(runs.get(h)!)))));
+  };
+
+  async function runRolling(list: readonly { host: string; step: string; h: Handler }[]): Promise<void> {
+    // a replica whose restart failed keeps its cluster's primary from restarting
+    const failedClusters = new Set<string>();
+    // in inventory order, not in the order hosts happened to finish the step: restarts are predictable
+    const restartHosts = [...new Set(list.map((x) => x.host))].sort((a, b) => input.hosts.indexOf(a) - input.hosts.indexOf(b));
+    for (const w of rollingWaves(restartHosts, roles)) {
+      await runWave(w, async (r) => {
+        const cluster = roles.get(r.host)?.cluster;
+        for (const x of list.filter((y) => y.host === r.host)) {
+          if (w.kind === "primaries" && cluster !== undefined && failedClusters.has(cluster)) {
+            emit({ type: "handler_finish", host: r.host, step: x.step, service: x.h.service, action: x.h.action, status: "skipped", reason: "a replica of the cluster failed its restart", ms: 0 });
+            continue;
+          }
+          const before = r.failed;
+          await runHandlerOn(r, x.step, x.h);
+          if (r.failed > before && cluster !== undefined) failedClusters.add(cluster);
+        }
+      });
+    }
+  }
+
   emit({ type: "apply_start", hosts: input.hosts, steps: input.steps.map((s) => s.name) });
-  for (const step of input.steps) {
+  for (const [i, step] of input.steps.entries()) {
     const hosts = input.hosts.filter((h) => runs.get(h)!.tasks.has(step.name));
     if (hosts.length === 0) continue;
     const stepStart = performance.now();
     const waves = wavesOf(step.waves, hosts, roles);
     emit({ type: "step_start", step: step.name, waves: waves.map((w) => w.hosts) });
     const rolling: { host: string; h: Handler }[] = [];
-    const runWave = async (w: Wave, job: (r: HostRun) => Promise<void>): Promise<void> => {
-      await Promise.all(w.hosts.map((h) => (w.unlimited ? job(runs.get(h)!) : limit(() => job(runs.get(h)!)))));
-    };
     for (const w of waves) {
       if (w.kind === "last-primaries") {
         for (const h of w.hosts) {
@@ -258,26 +306,27 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
       }
       await runWave(w, (r) => runHostStep(r, step.name, rolling));
     }
-    // a replica whose restart failed keeps its cluster's primary from restarting
-    const failedClusters = new Set<string>();
-    // in inventory order, not in the order hosts happened to finish the step: restarts are predictable
-    const restartHosts = [...new Set(rolling.map((x) => x.host))].sort((a, b) => input.hosts.indexOf(a) - input.hosts.indexOf(b));
-    for (const w of rollingWaves(restartHosts, roles)) {
-      await runWave(w, async (r) => {
-        const cluster = roles.get(r.host)?.cluster;
-        for (const x of rolling.filter((y) => y.host === r.host)) {
-          if (w.kind === "primaries" && cluster !== undefined && failedClusters.has(cluster)) {
-            emit({ type: "handler_finish", host: r.host, step: step.name, service: x.h.service, action: x.h.action, status: "skipped", reason: "a replica of the cluster failed its restart", ms: 0 });
-            continue;
-          }
-          const before = r.failed;
-          await runHandlerOn(r, step.name, x.h);
-          if (r.failed > before && cluster !== undefined) failedClusters.add(cluster);
-        }
-      });
+    // a cluster-wide change (Patroni's DCS configuration, applied once) concerns every member
+    for (const x of rolling.filter((y) => y.h.clusterWide)) {
+      const cluster = roles.get(x.host)?.cluster;
+      for (const other of hosts) {
+        const o = runs.get(other)!;
+        if (other === x.host || cluster === undefined || roles.get(other)?.cluster !== cluster || o.stopped) continue;
+        if (rolling.some((y) => y.host === other && y.h.service === x.h.service)) continue;
+        const { service, action, triggers, keys } = x.h;
+        rolling.push({ host: other, h: { service, action, triggers, keys, clusterWide: true, ...infoOf(o)(service) } });
+      }
     }
+    for (const x of rolling) {
+      const same = deferred.find((y) => y.host === x.host && y.h.service === x.h.service);
+      if (same) same.h = { ...same.h, triggers: [...same.h.triggers, ...x.h.triggers], keys: [...same.h.keys, ...x.h.keys], ...(x.h.clusterWide ? { clusterWide: true } : {}) };
+      else deferred.push({ host: x.host, step: step.name, h: x.h });
+    }
+    if (deferred.length && !restartsCanWait(i)) await runRolling(deferred.splice(0));
     emit({ type: "step_finish", step: step.name, ms: performance.now() - stepStart });
   }
+  // a restart deferred past steps that turned out to have no hosts
+  if (deferred.length) await runRolling(deferred.splice(0));
 
   const recap: HostRecap[] = input.hosts.map((h) => {
     const r = runs.get(h)!;

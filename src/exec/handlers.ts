@@ -9,7 +9,13 @@
  *   (read from its postmaster.pid): no password, no psql, works under Patroni.
  * - other services: nothing when the service does not run (its launch step starts it with the
  *   new files; a restart must never be the first start, which would bypass the launch step's
- *   waves), else `reloadService` / `restartService` (systemd, or the direct daemon driver).
+ *   waves), else `reloadService` / `restartService` (systemd, or the direct daemon driver) —
+ *   except a `patroni` restart, which reloads Patroni and restarts PostgreSQL through it
+ *   (patroni-restart.ts: replicas in place, the leader after a switchover, nothing when no
+ *   restart is pending); restarting the daemon would fail the leader over unplanned.
+ * - a change of Patroni's dynamic (DCS) configuration (op `patroni.config`) is a change of the
+ *   whole cluster: it triggers `patroni` as a cluster-wide handler, which apply runs on every
+ *   member of the cluster in the step (each one skips when it has nothing pending).
  * Prints nothing.
  */
 import { sh } from "./command.js";
@@ -18,6 +24,7 @@ import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { OsFact } from "../facts/os.js";
 import type { ServiceFact } from "../facts/service.js";
 import { reloadService, restartService } from "../ops/index.js";
+import { restartThroughPatroni } from "./patroni-restart.js";
 import type { Effect, TaskSpec } from "../plan/types.js";
 
 export type HandlerAction = "reload" | "restart";
@@ -32,6 +39,16 @@ export interface Handler {
   readonly keys: readonly string[];
   /** The user the daemon runs as, from the host's `service.running` task of the unit. */
   readonly user?: string;
+  /** Patroni: this member's REST API (host:port), from the readiness probe of that task. */
+  readonly rest?: string;
+  /** Triggered by a change of the whole cluster: every member of the cluster runs it. */
+  readonly clusterWide?: boolean;
+}
+
+/** What apply knows of a service on a host, from its `service.running` task. */
+export interface ServiceInfo {
+  readonly user?: string;
+  readonly rest?: string;
 }
 
 /** A host's facts as apply uses them (FactCache fits). */
@@ -49,36 +66,43 @@ export interface HandlerContext {
 }
 
 /** What a handler did: ran, or did not need to (with why). */
-export type HandlerOutcome = { readonly ran: true } | { readonly ran: false; readonly reason: string };
+export type HandlerOutcome = { readonly ran: true; readonly reason?: string } | { readonly ran: false; readonly reason: string };
 
 export type HandlerRunner = (ctx: HandlerContext, h: Handler) => Promise<HandlerOutcome>;
 
 /** Handlers that wait for the end of the step and run replicas first, primaries last. */
 export const isRolling = (h: Pick<Handler, "service" | "action">): boolean => h.service === "patroni" && h.action === "restart";
 
+/** Ops whose task is the whole cluster's, and the service their changes concern. */
+const CLUSTER_OPS: ReadonlyMap<string, string> = new Map([["patroni.config", "patroni"], ["pg.patroni_config", "patroni"]]);
+
+/** The service whose handler a change of the task triggers, if any. */
+export const serviceOf = (task: Pick<TaskSpec, "op" | "service">): string | undefined => task.service ?? CLUSTER_OPS.get(task.op);
+
 /** Handlers collected on one host during one step, in the order they were first triggered. */
 export class Triggers {
-  readonly #byService = new Map<string, { action: HandlerAction; triggers: string[]; keys: string[] }>();
+  readonly #byService = new Map<string, { action: HandlerAction; triggers: string[]; keys: string[]; clusterWide: boolean }>();
 
   add(task: TaskSpec, address: string, effect: Effect): void {
-    if (effect === "none" || !task.service) return;
-    const h = this.#byService.get(task.service) ?? { action: effect, triggers: [], keys: [] };
+    const service = serviceOf(task);
+    if (effect === "none" || !service) return;
+    const h = this.#byService.get(service) ?? { action: effect, triggers: [], keys: [], clusterWide: false };
     if (effect === "restart") h.action = "restart";
+    if (CLUSTER_OPS.has(task.op)) h.clusterWide = true;
     h.triggers.push(address);
     h.keys.push(task.key);
-    this.#byService.set(task.service, h);
+    this.#byService.set(service, h);
   }
 
   get size(): number {
     return this.#byService.size;
   }
 
-  /** The handlers; `userOf(unit)` names the user a daemon runs as (direct driver). */
-  handlers(userOf: (unit: string) => string | undefined): Handler[] {
-    return [...this.#byService].map(([service, h]) => {
-      const user = userOf(service);
-      return { service, action: h.action, triggers: h.triggers, keys: h.keys, ...(user ? { user } : {}) };
-    });
+  /** The handlers; `infoOf(unit)` says what the host's service task knows (user, REST API). */
+  handlers(infoOf: (unit: string) => ServiceInfo): Handler[] {
+    return [...this.#byService].map(([service, h]) => ({
+      service, action: h.action, triggers: h.triggers, keys: h.keys, ...infoOf(service), ...(h.clusterWide ? { clusterWide: true } : {}),
+    }));
   }
 }
 
@@ -106,6 +130,13 @@ echo "$n"`, opts);
   if (facts.failed("service") !== undefined) throw new Error(`cannot ${h.action} ${h.service}: its state is unavailable (${facts.failed("service")})`);
   if (!svc?.active) return { ran: false, reason: `${h.service} is not running: its launch step starts it with the new configuration` };
   const o = { ...(h.user ? { user: h.user } : {}), ...opts };
+  if (h.service === "patroni" && h.action === "restart") {
+    if (!h.rest) throw new Error("cannot restart PostgreSQL through Patroni: the host's patroni service task names no REST API address (`ready.address`)");
+    // Patroni must have the new configuration before it can tell whether a restart is pending
+    await reloadService(ctx.connector, h.service, os, o);
+    ctx.facts.invalidate(requests);
+    return restartThroughPatroni(ctx.connector, h.rest, opts);
+  }
   if (h.action === "reload") await reloadService(ctx.connector, h.service, os, o);
   else await restartService(ctx.connector, h.service, os, o);
   ctx.facts.invalidate(requests);

@@ -11,8 +11,8 @@
  *   a primary whose cluster has a host that stopped is not started (apply.ts): stopping the
  *   leader while a replica could not be stopped would let that replica take over.
  * - rolling restarts (`rollingWaves`, for Patroni): the replicas one at a time per cluster, the
- *   clusters side by side, then the primaries last. Each restart of a primary hands its leader
- *   lock to a replica for a while: a planned switchover before it is a later feature.
+ *   clusters side by side, then the primaries last (inventory roles; the restart handler reads
+ *   who leads now and switches over before restarting a leader: exec/patroni-restart.ts).
  */
 import type { WaveOrder } from "../modules/module.js";
 

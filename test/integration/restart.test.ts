@@ -1,0 +1,132 @@
+/**
+ * Day 2 on real test hosts: a PostgreSQL parameter change that needs a restart (a postmaster
+ * parameter). The plan says `restart`; apply restarts the replicas through Patroni, switches the
+ * leader over to a restarted replica and restarts the old leader; every member then runs with
+ * the new value, no acknowledged write through HAProxy is lost, and the next plan is empty.
+ * Prints how long writes were interrupted.
+ *
+ * Two parameters, one per path: `max_pred_locks_per_transaction` is in patroni.yml's local
+ * postgresql.parameters (and the DCS), `max_connections` only in Patroni's dynamic configuration
+ * (step pgsql.dcs PATCHes it): both changes end in one rolling restart.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ApplyEvent } from "../../src/exec/events.js";
+import type { Plan } from "../../src/plan/types.js";
+import { changesOf, cli, PASSWORDS, patroniMembers, pgTestInventory, psqlAt, side } from "./cluster-kit.js";
+import { startTestbed, TESTBED_START_TIMEOUT_MS, testbedSkipReason, type Testbed } from "./testbed/testbed.js";
+
+const skip = testbedSkipReason();
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const PARAM = "max_pred_locks_per_transaction";
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test safely${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  let tb: Testbed;
+  const dir = mkdtempSync(join(tmpdir(), "pgsty-restart-it-"));
+  const inv = join(dir, "pigsty.yml");
+  let ips: string[] = [];
+  const write = (extra = "") => writeFileSync(inv, pgTestInventory(tb, { extraClusterVars: extra }));
+  const plan = async (): Promise<Plan> => {
+    const r = await cli("plan", "-i", inv, "--json");
+    expect(r.stderr).toBe("");
+    return JSON.parse(r.stdout) as Plan;
+  };
+  const dbsu = (ip: string, sql: string) => side(tb, ip, `runuser -u postgres -- /usr/lib/postgresql/15/bin/psql -XAt -h /var/run/postgresql -c "${sql}"`);
+
+  beforeAll(async () => {
+    tb = await startTestbed({ hosts: 3, init: "tini" });
+    ips = tb.hosts.map((h) => h.ip);
+    write();
+  }, TESTBED_START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await tb?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a cold apply brings up pg-test", async () => {
+    const t0 = performance.now();
+    const r = await cli("apply", "-i", inv, "--yes");
+    console.log(`cold apply of pg-test: ${secs(performance.now() - t0)}`);
+    expect(r.code, r.stdout.slice(-4000)).toBe(0);
+    expect((await patroniMembers(tb, ips[0]!)).map((m) => [m.Host, m.Role])).toEqual([[ips[0], "Leader"], [ips[1], "Replica"], [ips[2], "Replica"]]);
+  }, 600_000);
+
+  it(`${PARAM} and max_connections: replicas restart, the leader switches over; no write lost`, async () => {
+    const old = ips[0]!;
+    const made = await psqlAt(old, 5433, "test", PASSWORDS.test, "test", "create table if not exists app.w (id int primary key)");
+    expect(made.code, made.err).toBe(0);
+    const before = Number(await dbsu(old, `show ${PARAM}`));
+
+    // an increase: a replica must allow at least as many as its primary (Patroni keeps the higher
+    // value on a replica, so a decrease needs the primary restarted first)
+    const CONNS = Number(await dbsu(old, "show max_connections")) + 100;
+    write(`        pg_parameters: { ${PARAM}: ${before * 2}, max_connections: ${CONNS} }`);
+    const p = await plan();
+    const restarts = changesOf(p).filter((c) => c.key === "/etc/patroni/patroni.yml");
+    expect(restarts.map((c) => [c.host, c.effect]).sort()).toEqual(ips.map((ip) => [ip, "restart"]).sort());
+    expect(changesOf(p).filter((c) => c.op === "patroni.config").map((c) => c.effect)).toContain("restart");
+    expect(p.summary.restarts).toBeGreaterThan(0);
+
+    // a writer through HAProxy's primary service while apply runs
+    const acked: number[] = [];
+    let n = 0, stop = false, lastOk = 0, gap = 0, failures = 0;
+    const writer = (async () => {
+      while (!stop) {
+        const id = ++n;
+        const r = await psqlAt(ips[1]!, 5433, "dbuser_test_rw", PASSWORDS.rw, "test", `insert into app.w values (${id})`, 3000);
+        const now = performance.now();
+        if (r.code === 0) {
+          acked.push(id);
+          if (lastOk) gap = Math.max(gap, now - lastOk);
+          lastOk = now;
+        } else {
+          failures++;
+          await sleep(100);
+        }
+      }
+    })();
+    await sleep(2000);
+    expect(acked.length, "no write succeeded before apply").toBeGreaterThan(0);
+
+    const t0 = performance.now();
+    const r = await cli("apply", "-i", inv, "--yes", "--json");
+    const applyMs = performance.now() - t0;
+    await sleep(2000);
+    stop = true;
+    await writer;
+    if (r.code !== 0) console.log(r.stdout.slice(-6000), r.stderr);
+    expect(r.code).toBe(0);
+
+    // the handlers: the replicas first, then the old leader, after a switchover
+    const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ApplyEvent);
+    const handlers = events.filter((e): e is Extract<ApplyEvent, { type: "handler_finish" }> => e.type === "handler_finish" && e.service === "patroni");
+    console.log(handlers.map((h) => `${h.host} ${h.action} ${h.status} ${secs(h.ms)}${h.reason ? ` (${h.reason})` : ""}`).join("\n"));
+    expect(handlers.map((h) => [h.host, h.action, h.status])).toEqual([[ips[1], "restart", "changed"], [ips[2], "restart", "changed"], [old, "restart", "changed"]]);
+    expect(handlers[2]!.reason).toMatch(/^switched over from pg-test-1 to pg-test-[23]/);
+
+    // every member runs with the new value and nothing is pending any more
+    for (const ip of ips) {
+      expect(Number(await dbsu(ip, `show ${PARAM}`)), ip).toBe(before * 2);
+      expect(Number(await dbsu(ip, "show max_connections")), ip).toBe(CONNS);
+      expect(await dbsu(ip, "select count(*) from pg_settings where pending_restart"), ip).toBe("0");
+    }
+    // the leader is a former replica, the old one a replica; all members healthy
+    const members = await patroniMembers(tb, ips[1]!);
+    const leader = members.find((m) => m.Role === "Leader")?.Host;
+    expect([ips[1], ips[2]]).toContain(leader);
+    expect(members.find((m) => m.Host === old)?.Role).toBe("Replica");
+    expect(members.every((m) => ["running", "streaming"].includes(m.State))).toBe(true);
+
+    // no acknowledged write is lost
+    const rows = await psqlAt(leader!, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select count(*) from app.w where id = any('{${acked.join(",")}}'::int[])`);
+    expect(Number(rows.out), rows.err).toBe(acked.length);
+    console.log(`restart of pg-test for ${PARAM} and max_connections: apply ${secs(applyMs)}; writes through 5433 interrupted at most ${secs(gap)} (${failures} failed attempts); ${acked.length} acknowledged rows all present`);
+
+    expect(changesOf(await plan())).toEqual([]);
+  }, 600_000);
+});
