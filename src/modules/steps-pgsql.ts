@@ -52,38 +52,52 @@ function pgTarget(ctx: HostContext) {
   };
 }
 
+/**
+ * One task per declared role, then one for the cluster that drops the roles the server has and
+ * the inventory does not declare (pg_users is the truth); last, so a role declared `state: absent`
+ * has been dropped by its own task.
+ */
 function roleTasks(ctx: HostContext): TaskDraft[] {
   const cluster = roleSourceCluster(ctx);
   const target = pgTarget(ctx);
-  return objectsOf(ctx).value.roles.map((r) => {
+  const roles = objectsOf(ctx).value.roles;
+  const undeclared: TaskDraft = { op: "pg.roles_undeclared", key: String(ctx.instance!.cluster), args: { declared: roles.map((r) => r.name).sort(), target } };
+  return [...roles.map((r): TaskDraft => {
     // the server must hold the very verifier pgbouncer's userlist has: pgbouncer logs in with it
     const plain = "password" in r && typeof r.password === "string" && r.password !== "" ? r.password : undefined;
     const password = plain === undefined ? undefined : isPasswordHash(plain) ? plain : deferredSecret(["scram", plain, r.name, cluster], () => pgbouncerSecret(plain, r.name, cluster));
     return { op: "pg.role", key: r.name, args: { ...r, ...(password ? { password } : {}), target }, sensitive: ["password"] };
-  });
+  }), undeclared];
 }
 
 function databaseTasks(ctx: HostContext): TaskDraft[] {
   const o = objectsOf(ctx).value;
   const target = pgTarget(ctx);
   const database = (d: (typeof o.databases)[number]): TaskDraft => ({ op: "pg.database", key: d.name, args: { ...d, target } });
-  const privileges = (p: (typeof o.defaultPrivileges)[number]): TaskDraft => ({
+  const privileges = (p: (typeof o.defaultPrivileges)[number], databases: readonly string[], suffix = ""): TaskDraft => ({
     op: "pg.default_privileges",
     // a plain grant and a grant with grant option of the same tuple are two tasks
-    key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}${p.grantOption ? ":option" : ""}`,
-    args: { ...p, target },
+    key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}${p.grantOption ? ":option" : ""}${suffix}`,
+    args: { ...p, databases, target },
   });
-  // Order: the built-in databases, the default privileges set in template1, the other databases,
-  // then the rest of the default privileges. A new database copies template1's default
-  // privileges, so what it holds (schemas made with it) is created under them, as in Pigsty,
-  // which sets them in template1 at bootstrap; privileges of a database's own owner need it made.
-  const builtin = (d: (typeof o.databases)[number]) => "builtin" in d && d.builtin === true;
-  const inTemplate = (p: (typeof o.defaultPrivileges)[number]) => p.databases.includes("template1");
+  // Order: the built-in databases and their default privileges (template1's above all), then the
+  // other databases and theirs. A new database copies template1's default privileges, so what it
+  // holds (schemas made with it) is created under them, as in Pigsty, which sets them in
+  // template1 at bootstrap; a database made from template0 (or recreated) gets them after.
+  const builtin = new Set(o.databases.filter((d) => "builtin" in d && d.builtin === true).map((d) => d.name));
+  const before: TaskDraft[] = [];
+  const after: TaskDraft[] = [];
+  for (const p of o.defaultPrivileges) {
+    const own = p.databases.filter((d) => builtin.has(d));
+    const rest = p.databases.filter((d) => !builtin.has(d));
+    if (own.length) before.push(privileges(p, own));
+    if (rest.length) after.push(privileges(p, rest, own.length ? `@${rest.join(",")}` : ""));
+  }
   return [
-    ...o.databases.filter(builtin).map(database),
-    ...o.defaultPrivileges.filter(inTemplate).map(privileges),
-    ...o.databases.filter((d) => !builtin(d)).map(database),
-    ...o.defaultPrivileges.filter((p) => !inTemplate(p)).map(privileges),
+    ...o.databases.filter((d) => builtin.has(d.name)).map(database),
+    ...before,
+    ...o.databases.filter((d) => !builtin.has(d.name)).map(database),
+    ...after,
   ];
 }
 

@@ -65,11 +65,8 @@ export function planDefaultPrivileges(p: DesiredDefaultPrivilege, state: Default
   const batches: SqlBatch[] = [];
   let fresh = true;
   for (const database of p.databases) {
-    const acl = state.databases.get(database);
-    // a database not created yet: it is created from its template after these tasks (pgsql.db
-    // orders them so) and inherits the template's default privileges, converged here first
-    if (acl === undefined) continue;
-    const cur = effectivePrivileges(p, acl);
+    // a database not created yet has none of its own (pgsql.db creates it before this task)
+    const cur = effectivePrivileges(p, state.databases.get(database) ?? []);
     const holds = (x: string) => cur.some((a) => a.privilege === x && (a.grantable || !(p.action === "grant" && p.grantOption)));
     const change = p.action === "grant" ? privileges.filter((x) => !holds(x)) : privileges.filter((x) => cur.some((a) => a.privilege === x));
     if (!change.length) continue;

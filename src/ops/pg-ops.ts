@@ -6,11 +6,12 @@ import { pgDatabaseOp } from "./pg-database.js";
 import { pgDefaultPrivilegesOp } from "./pg-default-privileges.js";
 import { patroniConfigOp } from "./pg-patroni-config.js";
 import { pgRoleOp } from "./pg-role.js";
+import { pgRolesUndeclaredOp } from "./pg-roles-undeclared.js";
 
 export const PG_OPS: ReadonlyMap<string, Op> = new Map<string, Op>(
-  ([pgRoleOp, pgDatabaseOp, pgDefaultPrivilegesOp, patroniConfigOp] as Op[]).map((op) => [op.kind, op]),
+  ([pgRoleOp, pgRolesUndeclaredOp, pgDatabaseOp, pgDefaultPrivilegesOp, patroniConfigOp] as Op[]).map((op) => [op.kind, op]),
 );
 
-export { pgRoleOp, pgDatabaseOp, pgDefaultPrivilegesOp, patroniConfigOp };
+export { pgRoleOp, pgRolesUndeclaredOp, pgDatabaseOp, pgDefaultPrivilegesOp, patroniConfigOp };
 export type { PgTaskTarget } from "./pg-common.js";
 export type { PatroniConfigArgs } from "./pg-patroni-config.js";

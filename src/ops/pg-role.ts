@@ -1,7 +1,7 @@
 /**
  * Op `pg.role`: one role of the inventory (key: its name; args: a DesiredRole, `password` a
  * deferred-secret token or a hash, plus `target`). Reads `pg.roles` (and `pg.databases` to drop);
- * the plan logic is pg-role-plan.ts. Roles not in the inventory are never this op's business.
+ * the plan logic is pg-role-plan.ts. Roles not in the inventory are pg-roles-undeclared.ts's business.
  */
 import type { PgDatabasesFact, PgRolesFact } from "../facts/pg-catalog.js";
 import type { FactSet } from "../facts/fact.js";
@@ -14,6 +14,11 @@ import { runBatches } from "./sql.js";
 
 const role = (task: TaskSpec) => task.args as unknown as DesiredRole;
 
+/** The databases a drop must visit (it reassigns and drops owned objects in each), sorted. */
+export function connectableDatabases(dbs: PgDatabasesFact): string[] {
+  return [...dbs.databases.values()].filter((d) => d.allowconn).map((d) => d.name).sort(byText);
+}
+
 function observe(task: TaskSpec, facts: FactSet): RoleState | Standby | Unobservable {
   const roles = readPgFact<PgRolesFact>(facts, task, "pg.roles");
   if (isUnobservable(roles)) return roles;
@@ -22,7 +27,7 @@ function observe(task: TaskSpec, facts: FactSet): RoleState | Standby | Unobserv
   if (role(task).state === "absent" && roles.roles.has(role(task).name)) {
     const dbs = readPgFact<PgDatabasesFact>(facts, task, "pg.databases");
     if (isUnobservable(dbs)) return dbs;
-    databases = [...dbs.databases.values()].filter((d) => d.allowconn).map((d) => d.name).sort(byText);
+    databases = connectableDatabases(dbs);
   }
   return { version: roles.version, now: roles.now, role: roles.roles.get(role(task).name), databases };
 }

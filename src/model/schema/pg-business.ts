@@ -21,7 +21,7 @@ export const PG_BUSINESS_PARAMS = {
     z
       .array(userSchema)
       .describe(
-        "Business users and roles of the cluster, created in list order after pg_default_roles (define groups before their members). Each item: {name, password, login, roles, pgbouncer, …}.",
+        "Business users and roles of the cluster, created in list order after pg_default_roles (define groups before their members). Each item: {name, password, login, roles, pgbouncer, …}. Roles on the server that no pg_users or pg_default_roles entry declares are dropped by apply, safely (their objects reassigned to pg_dbsu); built-in roles and the system users are kept.",
       ),
     "C",
     NO_USERS,

@@ -50,10 +50,12 @@ describe("pg.default_privileges: plan", () => {
     expect(planDefaultPrivileges(want(), live({ meta: [], postgres: [] })).action).toBe("create");
   });
 
-  it("skips a database not created yet (it inherits its template's, converged first)", () => {
+  it("a database not created yet has none: everything is granted (pgsql.db creates it first)", () => {
     const p = planDefaultPrivileges(want(), live({ meta: [], postgres: undefined }));
-    expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT SELECT ON TABLES TO "dbrole_readonly"`]);
-    expect(planDefaultPrivileges(want(), live({})).action).toBe("noop");
+    expect(sqlOf(p)).toEqual([
+      `[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT SELECT ON TABLES TO "dbrole_readonly"`,
+      `[postgres] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT SELECT ON TABLES TO "dbrole_readonly"`,
+    ]);
   });
 
   it("is a no-op when granted everywhere; WITH GRANT OPTION needs the option", () => {
