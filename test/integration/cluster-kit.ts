@@ -141,9 +141,13 @@ export async function patroniMembers(tb: Testbed, host: string): Promise<{ Membe
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Builds dist/ (what bin/pgsty and the bin/ wrappers run) from the sources under test. */
+/**
+ * Builds dist/ (what bin/pgsty and the bin/ wrappers run) when a source is newer — checked and
+ * built under a lock, so test files running side by side never rewrite it under each other.
+ */
 export function buildDist(): void {
-  const r = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8" });
+  const stale = 'if [ ! -e dist/main.mjs ] || [ -n "$(find src -newer dist/main.mjs -print -quit)" ]; then npm run -s build; fi';
+  const r = spawnSync("flock", ["/tmp/pgsty-build.lock", "bash", "-c", stale], { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
 }
 

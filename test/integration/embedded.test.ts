@@ -21,7 +21,8 @@ describe.skipIf(!!skip)(`the embedded default on a systemd test host${skip ? ` (
 
   beforeAll(async () => {
     buildDist();
-    tb = await startTestbed({ hosts: 1, init: "systemd" });
+    // the checkout may be under /tmp, which the host's own /tmp hides: shared read-only
+    tb = await startTestbed({ hosts: 1, init: "systemd", share: [ROOT.replace(/\/$/, "")] });
     host = tb.hosts[0]!.name;
   }, TESTBED_START_TIMEOUT_MS);
 

@@ -165,9 +165,9 @@ for (const init of ["tini", "systemd"] as const satisfies readonly HostInit[]) {
       const [, , uid = "", , , home = "", shell = ""] = pw.trim().split(":");
       const other = t("os.user", "postgres", { name: "postgres", uid: Number(uid) + 1000, group: "postgres", home, shell });
       const u = await plan(other);
-      expect(u.action).toBe("unknown");
-      expect(u.reason).toMatch(new RegExp(`^user postgres exists with uid ${uid} \\(wanted ${Number(uid) + 1000}\\): pgsty does not change it`));
-      await expect(HOST_OPS.get("os.user")!.apply(ctx(), other, u)).rejects.toThrow(/not applied/);
+      expect(u.action).toBe("noop");
+      expect(u.reason).toMatch(new RegExp(`^exists with uid ${uid} \\(wanted ${Number(uid) + 1000}\\): adopted as it is`));
+      await HOST_OPS.get("os.user")!.apply(ctx(), other, u);
       expect(await side("getent passwd postgres")).toBe(pw);
     });
 
@@ -246,12 +246,12 @@ touch /etc/pgbouncer/userlist.txt`);
 
       const os = (await cache.refresh([{ fact: "os", key: "os" }])).get<OsFact>("os", "os")!;
       if (init === "tini") {
-        // the direct driver's reload loads a service file added next to haproxy.cfg
-        await side(`printf 'listen extra\\n    bind 127.0.0.1:15433\\n    server s1 127.0.0.1:1\\n' > /etc/haproxy/extra.cfg`);
+        // the direct driver's reload loads a service file added to the service directory
+        await side(`mkdir -p /etc/haproxy/conf.d && printf 'listen extra\\n    bind 127.0.0.1:15433\\n    server s1 127.0.0.1:1\\n' > /etc/haproxy/conf.d/extra.cfg`);
         await reloadService(conn, "haproxy", os);
         for (let i = 0; i < 30 && !(await listening(15433)); i++) await new Promise((ok) => setTimeout(ok, 100));
         expect(await listening(15433)).toBe(true);
-        await side("rm /etc/haproxy/extra.cfg");
+        await side("rm /etc/haproxy/conf.d/extra.cfg");
       } else {
         await reloadService(conn, "haproxy", os);
         expect(await pid()).toBe(first); // systemd's haproxy reloads in place (master-worker)

@@ -29,6 +29,11 @@ mount -t tmpfs -o mode=1777,size=1g "tmp-$NAME" "$R/tmp"
 for h in ${TESTBED_HIDE:-}; do
   [ -d "$R$h" ] && mount -t tmpfs -o ro,mode=755,size=1m "hide-$NAME" "$R$h"
 done
+# directories of the machine the tests share with the hosts (read-only, same path)
+for p in ${TESTBED_SHARE:-}; do
+  [ -d "$p" ] || continue
+  mkdir -p "$R$p" && mount --bind "$p" "$R$p" && mount -o remount,bind,ro "$R$p"
+done
 # What pgsty itself may have made on this machine (the README's main command converges pg-meta
 # on it): a host starts as a node with the packages only, never with the machine's clusters,
 # configs or data — empty, writable, with the directory's own owner and mode.

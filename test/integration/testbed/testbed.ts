@@ -103,7 +103,7 @@ let handlersInstalled = false;
 let prepared: Promise<void> | undefined;
 
 /** Starts `hosts` test hosts with `init` as PID 1; resolves once every sshd answers. */
-export async function startTestbed(o: { hosts: number; init?: HostInit }): Promise<Testbed> {
+export async function startTestbed(o: { hosts: number; init?: HostInit; share?: readonly string[] }): Promise<Testbed> {
   const init = o.init ?? "tini";
   installHandlers();
   mkdirSync(ROOT, { recursive: true, mode: 0o755 });
@@ -113,7 +113,7 @@ export async function startTestbed(o: { hosts: number; init?: HostInit }): Promi
   const tb = new TestbedImpl(slot, lock, init);
   live.add(tb);
   try {
-    await tb.up(o.hosts);
+    await tb.up(o.hosts, o.share ?? []);
   } catch (e) {
     await tb.stop();
     throw e;
@@ -145,9 +145,9 @@ class TestbedImpl implements Testbed {
     return { BASE: this.base, NET: `10.211.${this.slot}`, BRIDGE: `pgstybr${this.slot}`, PREFIX: `pgsty${this.slot}-` };
   }
 
-  async up(n: number): Promise<void> {
+  async up(n: number, share: readonly string[]): Promise<void> {
     const t0 = performance.now();
-    await run(join(HERE, "up.sh"), [], { ...this.env, N: String(n), HOST_INIT: this.init }, 120_000);
+    await run(join(HERE, "up.sh"), [], { ...this.env, N: String(n), HOST_INIT: this.init, TESTBED_SHARE: share.join(" ") }, 120_000);
     this.upMs = performance.now() - t0;
     this.hosts = readFileSync(join(this.base, "hosts.list"), "utf8")
       .trim()

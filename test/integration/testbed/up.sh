@@ -14,6 +14,8 @@
 #   HOST_INIT  tini | systemd [tini]
 #   TMPFS      1: host files in RAM (fast, fsync is free); 0: on disk [1]
 #   UP_TIMEOUT seconds to wait for every sshd [30]
+#   TESTBED_SHARE  machine directories bound read-only into every host at the same path
+#              (a checkout under /tmp, which the hosts' own /tmp would hide) []
 # Writes to BASE: testbed.env (what down.sh must remove), hosts.list
 # ("name ip" per line), id_ed25519 (client key), ssh_config, known_hosts,
 # <name>/init.pid and <name>/init.log.  Traffic never leaves NET.0/24: the
@@ -127,7 +129,7 @@ for i in $(seq 1 "$N"); do
     for p in "${procs[@]}"; do echo "$BASHPID" > "$p"; done
     exec setsid nsenter --net="/run/netns/$name" -- \
       unshare --mount --uts --ipc --pid --fork --kill-child --propagation private "${cgflag[@]}" -- \
-      env HOST_INIT="$HOST_INIT" TESTBED_HIDE="${TESTBED_HIDE:-}" \
+      env HOST_INIT="$HOST_INIT" TESTBED_HIDE="${TESTBED_HIDE:-}" TESTBED_SHARE="${TESTBED_SHARE:-}" \
       "$HERE/hostinit.sh" "$name" "$ip" "$d" "$BASE/hosts" "$BASE/id_ed25519.pub"
   ) > "$d/init.log" 2>&1 < /dev/null &
 done
