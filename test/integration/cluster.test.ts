@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
-import { changesOf, cli, daemonsOf, PASSWORDS, patroniMembers, pgTestInventory, psqlAt, side } from "./cluster-kit.js";
+import { buildDist, changesOf, cli, daemonsOf, PASSWORDS, patroniMembers, pgTestInventory, psqlAt, runBin, side } from "./cluster-kit.js";
 import { startTestbed, TESTBED_START_TIMEOUT_MS, testbedSkipReason, type Testbed } from "./testbed/testbed.js";
 
 const skip = testbedSkipReason();
@@ -25,7 +25,13 @@ describe.skipIf(!!skip)(`pg-test end to end on 3 test hosts${skip ? ` (skipped: 
   const inv = join(dir, "pigsty.yml");
   let ips: string[] = [];
   let extra = "";
-  const write = () => writeFileSync(inv, pgTestInventory(tb, { extraClusterVars: extra }));
+  let withNew = false; // scenario 3 adds a user and a database: declared from then on
+  const write = () => {
+    const text = pgTestInventory(tb, { extraClusterVars: extra });
+    writeFileSync(inv, !withNew ? text : text
+      .replace("          - { name: dbuser_test_etl,", "          - { name: dbuser_new, password: New.It.Secret.1, pgbouncer: true, roles: [dbrole_readwrite] }\n          - { name: dbuser_test_etl,")
+      .replace("        pg_databases:\n", "        pg_databases:\n          - { name: newdb, owner: dbuser_new }\n"));
+  };
   const plan = async (...args: string[]): Promise<Plan> => {
     const r = await cli("plan", "-i", inv, "--json", ...args);
     expect(r.stderr).toBe("");
@@ -39,6 +45,7 @@ describe.skipIf(!!skip)(`pg-test end to end on 3 test hosts${skip ? ` (skipped: 
   const leader = async () => (await patroniMembers(tb, ips[0]!)).find((m) => m.Role === "Leader")?.Host;
 
   beforeAll(async () => {
+    buildDist();
     tb = await startTestbed({ hosts: 3, init: "tini" });
     ips = tb.hosts.map((h) => h.ip);
     extra = `        pg_hba_rules:
@@ -130,17 +137,36 @@ describe.skipIf(!!skip)(`pg-test end to end on 3 test hosts${skip ? ` (skipped: 
     const dbsu = (sql: string, db = "postgres") => side(tb, ips[0]!, `runuser -u postgres -- /usr/lib/postgresql/15/bin/psql -XAt -h /var/run/postgresql -d ${db} -c "${sql}"`);
     await dbsu("ALTER ROLE dbuser_test_rw NOLOGIN");
     await dbsu("DROP EXTENSION pg_trgm", "test");
+    await dbsu("CREATE ROLE dbuser_by_hand LOGIN");
     await side(tb, ips[2]!, "echo 'host all all 0.0.0.0/0 trust' >> /pg/data/pg_hba.conf");
     const drift = changesOf(await plan());
     expect(drift.map((c) => `${c.host} ${c.op}[${c.key}] ${c.action}`).sort()).toEqual([
       `${ips[0]} pg.database[test] update`,
       `${ips[0]} pg.role[dbuser_test_rw] update`,
+      `${ips[0]} pg.roles_undeclared[pg-test] delete`,
       `${ips[2]} file[/pg/data/pg_hba.conf] update`,
     ]);
     const fixed = await apply();
     expect(fixed.code, fixed.stdout.slice(-3000)).toBe(0);
     expect(changesOf(await plan())).toEqual([]);
     expect(await dbsu("select extversion is not null from pg_extension where extname = 'pg_trgm'", "test")).toBe("t");
+    expect(await dbsu("select count(*) from pg_roles where rolname = 'dbuser_by_hand'")).toBe("0");
+  }, 300_000);
+
+  it("scenario 3: a new user and a new database through bin/pgsql-user and bin/pgsql-db", async () => {
+    withNew = true;
+    write();
+    const user = await runBin("pgsql-user", ["-i", inv, "-y", "pg-test", "dbuser_new"]);
+    expect(user.code, user.stdout.slice(-3000)).toBe(0);
+    expect(user.stderr).toMatch(/\+ pgsty apply .*-t pg_user,pgbouncer_user/);
+    const db = await runBin("pgsql-db", ["-i", inv, "-y", "pg-test", "newdb"]);
+    expect(db.code, db.stdout.slice(-3000)).toBe(0);
+    // through the primary service (pgbouncer: its user list and databases were reloaded)
+    expect((await psqlAt(ips[1]!, 5433, "dbuser_new", "New.It.Secret.1", "newdb", "select current_user || ' ' || current_database()")).out).toBe("dbuser_new newdb");
+    // an unknown user is refused before anything runs
+    const unknown = await runBin("pgsql-user", ["-i", inv, "-y", "pg-test", "dbuser_nobody"]);
+    expect(unknown.code).toBe(2);
+    expect(changesOf(await plan())).toEqual([]);
   }, 300_000);
 
   /** Kills the leader's Patroni and PostgreSQL while a writer goes on; returns the failover time. */
