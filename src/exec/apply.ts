@@ -26,6 +26,7 @@
 import { performance } from "node:perf_hooks";
 import pLimit from "p-limit";
 import type { Connector } from "./connector.js";
+import type { FactRequest, FactSet } from "../facts/fact.js";
 import { maskerFor, type ApplyEvent, type HostRecap, type TaskStatus } from "./events.js";
 import { isRolling, runHandler, serviceOf, Triggers, type Handler, type HandlerRunner, type HostFacts, type ServiceInfo } from "./handlers.js";
 import { primariesOf, rollingWaves, wavesOf, type HostRole, type Wave } from "./waves.js";
@@ -147,7 +148,16 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
       const d = op.diff(task, op.observe(task, read));
       if (d.action === "noop") return finish("ok", d);
       if (d.action === "unknown") return finish("failed", d, `cannot be checked: ${d.reason ?? "state unknown"}`);
-      await op.apply({ connector: r.session.connector!, refresh: (req) => facts.refresh(req) }, task, d);
+      // the facts just read are current (re-read after any change on the host, or read at the
+      // step's start with nothing changed since): the op's own first re-check of them needs no
+      // second round trip; any later one (after its own change) reads again
+      let current = true;
+      const refresh = (req: readonly FactRequest[]): Promise<FactSet> => {
+        const same = current && req.every((x) => needs.some((n) => n.fact === x.fact && n.key === x.key));
+        current = false;
+        return same ? Promise.resolve(read) : facts.refresh(req);
+      };
+      await op.apply({ connector: r.session.connector!, refresh }, task, d);
       facts.invalidate(needs);
       r.dirty = true;
       // the plan's effect was refined from the content read then; the re-diff has no content

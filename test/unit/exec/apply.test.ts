@@ -91,6 +91,7 @@ const fakeOp: Op<string> = {
         await new Promise((r) => setTimeout(r, 10));
       }
     }
+    if (t.args.recheck && fakeOp.observe(t, await ctx.refresh(fakeOp.needs(t))) === t.args.value) return;
     if (t.args.fail) throw new Error(`could not set ${t.key}: password ${String(t.args.password)} rejected`);
     const pw = typeof t.args.password === "string" ? sh` # ${secret(t.args.password)}` : sh``;
     const r = await ctx.connector.exec(sh`printf %s ${String(t.args.value)} > "$HOSTDIR"/${t.key}${raw(pw)}`);
@@ -185,6 +186,14 @@ describe("apply against fake hosts", () => {
     const second = await s.apply(again);
     expect(second.result.recap.every((r) => r.changed === 0 && r.handlers === 0 && r.roundTrips === 0)).toBe(true);
     expect(s.handlers).toEqual([]);
+  });
+
+  it("an op's own re-check of the facts just read costs no round trip; after a change, the next task reads again", async () => {
+    const sc = scenario([{ name: "s", tasks: () => ["a", "b", "c"].map((key) => ({ key, args: { value: "v", recheck: true } })) }], { hosts: ["10.0.0.1"] });
+    const { result } = await sc.apply(await sc.plan());
+    expect(["a", "b", "c"].map((k) => sc.value("10.0.0.1", k))).toEqual(["v", "v", "v"]);
+    // the step's facts read once at its start (it has planned changes), then b and c after a change
+    expect(recapOf(result, "10.0.0.1").roundTrips).toBe(3);
   });
 
   it("one restart per service and step even when several changes trigger it; reload+restart → restart", async () => {
