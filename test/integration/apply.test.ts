@@ -19,26 +19,13 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLivePlan } from "../../src/cli/apply.js";
-import { buildProgram } from "../../src/cli/main.js";
 import type { Plan } from "../../src/plan/types.js";
+import { cli } from "./cluster-kit.js";
 import { startTestbed, TESTBED_START_TIMEOUT_MS, testbedSkipReason, type Testbed } from "./testbed/testbed.js";
 
 const skip = testbedSkipReason();
 const TAGS = "pg_dir,etcd,pg_service_config";
 const RUNNING = "start-stop-daemon --status --pidfile /run/etcd.pid --user etcd && echo running";
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "", stderr = "", code = -1;
-  const program = buildProgram({ stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), color: false }, (c) => (code = c));
-  program.exitOverride();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (e) {
-    stderr += String(e);
-    code = code === -1 ? 1 : code;
-  }
-  return { code, stdout, stderr };
-}
 
 const changes = (p: Plan) => p.steps.flatMap((s) => s.changes);
 
