@@ -123,6 +123,11 @@ export async function recheck<S>(op: Pick<Op<S>, "needs" | "observe" | "diff">, 
   return cur;
 }
 
+/** The exec options of an apply: its abort signal, when it has one. */
+export function execOptions(ctx: Pick<ApplyContext, "signal">): { signal?: AbortSignal } {
+  return ctx.signal ? { signal: ctx.signal } : {};
+}
+
 export function sha256Hex(text: string | Uint8Array): string {
   return createHash("sha256").update(text).digest("hex");
 }

@@ -31,7 +31,7 @@ import type { FactRequest, FactSet } from "../facts/fact.js";
 import { hasDeferredSecrets, materializeSecrets } from "../modules/deferred-secret.js";
 import { isSensitivePath } from "../plan/compare.js";
 import type { TaskSpec } from "../plan/types.js";
-import { argName, argPath, factFailure, NOOP, recheck, refuse, unknownDiff, type FileFact } from "./args.js";
+import { argName, argPath, execOptions, factFailure, NOOP, recheck, refuse, unknownDiff, type FileFact } from "./args.js";
 import { isUnobservable, unobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export interface CommandArgs {
@@ -161,6 +161,6 @@ export const commandOp: Op<GuardState> = {
     const a = commandArgs(task);
     // the guard may have come true since the plan (an earlier task did the work): read it again
     if ((await recheck({ needs, observe, diff }, ctx, task)) === undefined) return;
-    await execChecked(ctx.connector, asUser(commandLine(task, a, "cmd"), a.user), ctx.signal ? { signal: ctx.signal } : {});
+    await execChecked(ctx.connector, asUser(commandLine(task, a, "cmd"), a.user), execOptions(ctx));
   },
 };

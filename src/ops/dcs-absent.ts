@@ -26,7 +26,7 @@ import { execChecked } from "../exec/connector.js";
 import { EXIT_TIMEOUT_S, exitKey, type ExitFact } from "../facts/exit.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { TaskSpec } from "../plan/types.js";
-import { argString, factFailure, NOOP, recheck, unknownDiff } from "./args.js";
+import { argString, execOptions, factFailure, NOOP, recheck, unknownDiff } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export interface DcsArgs {
@@ -105,6 +105,6 @@ export const dcsAbsentOp: Op<ExitFact> = {
   async apply(ctx, task) {
     const cur = await recheck({ needs, observe, diff }, ctx, task);
     if (cur === undefined) return;
-    await execChecked(ctx.connector, dcsCommand(dcsArgs(task), "delete"), ctx.signal ? { signal: ctx.signal } : {});
+    await execChecked(ctx.connector, dcsCommand(dcsArgs(task), "delete"), execOptions(ctx));
   },
 };

@@ -12,7 +12,7 @@
 import { sh } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { TaskSpec } from "../plan/types.js";
-import { argMode, argName, argPath, factFailure, ownershipChanges, NOOP, refuse, unknownDiff, type FileFact } from "./args.js";
+import { argMode, argName, argPath, execOptions, factFailure, NOOP, ownershipChanges, refuse, unknownDiff, type FileFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export interface DirArgs {
@@ -57,6 +57,6 @@ export const dirOp: Op<FileFact> = {
     // the guard repeats the plan's check at the moment of the change (the host may have moved on)
     const cmd = sh`if [ -L ${a.path} ] || { [ -e ${a.path} ] && [ ! -d ${a.path} ]; }; then echo ${`pgsty: ${a.path} exists and is not a directory: not replaced`} >&2; exit 3; fi
 mkdir -p -- ${a.path} && chown -- ${`${a.owner}:${a.group}`} ${a.path} && chmod -- ${`0${a.mode}`} ${a.path}`;
-    await execChecked(ctx.connector, cmd, ctx.signal ? { signal: ctx.signal } : {});
+    await execChecked(ctx.connector, cmd, execOptions(ctx));
   },
 };

@@ -34,7 +34,7 @@ import type { FactRequest, FactSet } from "../facts/fact.js";
 import { hasDeferredSecrets, materializeSecrets } from "../modules/deferred-secret.js";
 import { maskSecretsInText, unifiedDiff } from "../plan/compare.js";
 import type { TaskSpec } from "../plan/types.js";
-import { argBool, argMode, argName, argOptionalString, argPath, factFailure, NOOP, ownershipChanges, refuse, sha256Hex, unknownDiff, type FileContentFact, type FileFact } from "./args.js";
+import { argBool, argMode, argName, argOptionalString, argPath, execOptions, factFailure, NOOP, ownershipChanges, refuse, sha256Hex, unknownDiff, type FileContentFact, type FileFact } from "./args.js";
 import type { RenderedFile } from "../modules/types.js";
 import { isUnobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
 
@@ -159,7 +159,7 @@ export const fileOp: FollowUpOp<FileState> = {
     const conn = ctx.connector;
     const contentChanges = diff.action === "create" || (diff.fields ?? []).some((f) => f.field === "content");
     if (!contentChanges) {
-      await execChecked(conn, sh`chown -h -- ${`${a.owner}:${a.group}`} ${a.path} && chmod -- ${a.mode} ${a.path}`, signal(ctx));
+      await execChecked(conn, sh`chown -h -- ${`${a.owner}:${a.group}`} ${a.path} && chmod -- ${a.mode} ${a.path}`, execOptions(ctx));
       return;
     }
     const bytes = Buffer.from(materializeSecrets(a.content), "utf8");
@@ -173,10 +173,6 @@ export const fileOp: FollowUpOp<FileState> = {
 
 function short(h: string | undefined): string {
   return h ? h.slice(0, 12) : "?";
-}
-
-function signal(ctx: ApplyContext): { signal?: AbortSignal } {
-  return ctx.signal ? { signal: ctx.signal } : {};
 }
 
 // The write-validate-activate script. Runs with dest, mode, owner_spec, keep_prev set; content

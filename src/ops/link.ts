@@ -11,7 +11,7 @@
 import { sh } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { TaskSpec } from "../plan/types.js";
-import { argPath, argString, factFailure, NOOP, refuse, unknownDiff, type FileFact } from "./args.js";
+import { argPath, argString, execOptions, factFailure, NOOP, refuse, unknownDiff, type FileFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export interface LinkArgs {
@@ -55,6 +55,6 @@ export const linkOp: Op<FileFact> = {
     const tmp = `${a.path}.pgsty-link`;
     const cmd = sh`if [ -e ${a.path} ] && [ ! -L ${a.path} ]; then echo ${`pgsty: ${a.path} exists and is not a symbolic link: not replaced`} >&2; exit 3; fi
 rm -f -- ${tmp} && ln -s -- ${a.target} ${tmp} && mv -fT -- ${tmp} ${a.path}`;
-    await execChecked(ctx.connector, cmd, ctx.signal ? { signal: ctx.signal } : {});
+    await execChecked(ctx.connector, cmd, execOptions(ctx));
   },
 };

@@ -16,7 +16,7 @@
 import { sh, type Command } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argName, argPath, argString, factFailure, NOOP, recheck, unknownDiff, type FileFact, type UserFact } from "./args.js";
+import { argName, argPath, argString, execOptions, factFailure, NOOP, recheck, unknownDiff, type FileFact, type UserFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export interface OsUserArgs {
@@ -87,7 +87,7 @@ export const osUserOp: Op<OsUserState> = {
     const a = osUserArgs(task);
     const cur = await recheck(osUserOp, ctx, task);
     if (cur === undefined) return;
-    const o = ctx.signal ? { signal: ctx.signal } : {};
+    const o = execOptions(ctx);
     for (const cmd of osUserCommands(a, cur)) await execChecked(ctx.connector, cmd, o);
   },
 };

@@ -22,7 +22,7 @@ import { raw, sh, type Command } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { TaskSpec } from "../plan/types.js";
-import { argPath, factFailure, NOOP, recheck, unknownDiff, type FileFact } from "./args.js";
+import { argPath, execOptions, factFailure, NOOP, recheck, unknownDiff, type FileFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export type PathType = "dir" | "file" | "link";
@@ -90,6 +90,6 @@ export const pathAbsentOp: Op<FileFact> = {
   async apply(ctx, task) {
     const cur = await recheck({ needs, observe, diff }, ctx, task);
     if (cur === undefined) return;
-    await execChecked(ctx.connector, removeCommand(pathAbsentArgs(task)), ctx.signal ? { signal: ctx.signal } : {});
+    await execChecked(ctx.connector, removeCommand(pathAbsentArgs(task)), execOptions(ctx));
   },
 };

@@ -13,6 +13,7 @@ import { restartParameters } from "../modules/pgsql/restart-params.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
 import { isUnobservable, unobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
 import { field, unknownDiff } from "./pg-common.js";
+import { execOptions } from "./args.js";
 
 export interface PatroniConfigArgs {
   /** Base URL of a member's REST API: `http://10.10.10.11:8008`. */
@@ -111,7 +112,7 @@ export const patroniConfigOp: Op<PatroniConfigFact> = {
     if (!patch) return;
     const ca = caOption(a.url);
     const cmd = sh`curl -sS -f -m 10${raw(ca ? ` ${ca}` : "")} -K - -X PATCH -H ${"Content-Type: application/json"} ${`${a.url}/config`}`;
-    const result = await ctx.connector.exec(cmd, { stdin: patchCurlConfig(a, patch), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const result = await ctx.connector.exec(cmd, { stdin: patchCurlConfig(a, patch), ...execOptions(ctx) });
     if (result.code !== 0) throw new ExecError("failed", ctx.connector.host, cmd.display, failureMessage(ctx.connector.host, cmd.display, result), result);
   },
 };

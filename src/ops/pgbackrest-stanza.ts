@@ -21,7 +21,7 @@ import { asUser, sh } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argBool, argName, argString, factFailure, NOOP, recheck, sha256Hex, unknownDiff, type FileFact } from "./args.js";
+import { argBool, argName, argString, execOptions, factFailure, NOOP, recheck, sha256Hex, unknownDiff, type FileFact } from "./args.js";
 import { DEFAULT_DBSU } from "./daemon.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
@@ -89,7 +89,7 @@ export const pgbackrestStanzaOp: Op<FileFact> = {
   async apply(ctx, task) {
     const a = stanzaArgs(task);
     if ((await recheck({ needs, observe, diff }, ctx, task)) === undefined) return;
-    const o = ctx.signal ? { signal: ctx.signal } : {};
+    const o = execOptions(ctx);
     const conn = ctx.connector;
     await execChecked(conn, asUser(sh`pgbackrest --stanza=${a.stanza} stanza-create`, a.dbsu), o);
     if (a.initialBackup) {

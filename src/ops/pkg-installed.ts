@@ -28,7 +28,7 @@ import { raw, sh, type Command } from "../exec/command.js";
 import { execChecked, type Connector } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { factFailure, NOOP, OS_REQUEST, recheck, refuse, sha256Hex, unknownDiff, type FileFact, type HostOs, type PkgFact } from "./args.js";
+import { execOptions, factFailure, NOOP, OS_REQUEST, recheck, refuse, sha256Hex, unknownDiff, type FileFact, type HostOs, type PkgFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
 export type PackageManager = "apt" | "dnf";
@@ -133,7 +133,7 @@ export const pkgInstalledOp: Op<PkgState> = {
     const missing = names.filter((n) => !cur.installed.has(n));
     const update = cur.manager === "apt" && missing.length > 0 && !updated.has(ctx.connector);
     const cmd = pkgCommand(cur.manager, missing, serverVersions(names), update);
-    await execChecked(ctx.connector, cmd, ctx.signal ? { signal: ctx.signal } : {});
+    await execChecked(ctx.connector, cmd, execOptions(ctx));
     if (update) updated.add(ctx.connector);
   },
 };

@@ -17,7 +17,7 @@ import { raw, sh, type Command } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { TaskSpec } from "../plan/types.js";
-import { factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type PkgFact } from "./args.js";
+import { execOptions, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type PkgFact } from "./args.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 import { isInstalled, packageManager, pkgNames, type PackageManager } from "./pkg-installed.js";
 
@@ -66,6 +66,6 @@ export const pkgRemovedOp: Op<PkgRemoveState> = {
     const cur = await recheck({ needs, observe, diff }, ctx, task);
     if (cur === undefined) return;
     if (!cur?.manager) throw refuse(task, diff(task, cur));
-    await execChecked(ctx.connector, pkgRemoveCommand(cur.manager, cur.installed), ctx.signal ? { signal: ctx.signal } : {});
+    await execChecked(ctx.connector, pkgRemoveCommand(cur.manager, cur.installed), execOptions(ctx));
   },
 };

@@ -18,7 +18,7 @@ import { sh, type Command } from "../exec/command.js";
 import { execChecked, type Connector } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argBool, argOptionalString, argString, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
+import { argBool, argOptionalString, argString, execOptions, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
 import { DAEMONS, DEFAULT_DBSU, startCommand } from "./daemon.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 import { readyArg, readyCommand } from "./ready.js";
@@ -98,7 +98,7 @@ export const serviceRunningOp: Op<ServiceState> = {
     const cur = await recheck({ needs, observe, diff }, ctx, task);
     if (cur === undefined) return;
     if (cur === null) throw refuse(task, diff(task, cur));
-    const o = ctx.signal ? { signal: ctx.signal } : {};
+    const o = execOptions(ctx);
     if (cur.manager !== "systemd") await execChecked(ctx.connector, startCommand(a.unit, { user: a.user }), o);
     else await systemdConverge(ctx.connector, a, cur, o);
     if (ready && !cur.active) await execChecked(ctx.connector, readyCommand(ready), o);

@@ -20,7 +20,7 @@ import { sh, type Command } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argOptionalString, argString, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
+import { argOptionalString, argString, execOptions, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
 import { DAEMONS, DEFAULT_DBSU, stopCommand } from "./daemon.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
@@ -89,7 +89,7 @@ export const serviceStoppedOp: Op<StopState> = {
     const cur = await recheck({ needs, observe, diff }, ctx, task);
     if (cur === undefined) return;
     if (cur === null) throw refuse(task, diff(task, cur));
-    const o = ctx.signal ? { signal: ctx.signal } : {};
+    const o = execOptions(ctx);
     const cmd = cur.manager === "systemd" ? systemdStopCommand(a.unit, cur) : stopCommand(a.unit, { user: a.user });
     if (cmd) await execChecked(ctx.connector, cmd, o);
   },
