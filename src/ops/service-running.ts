@@ -38,24 +38,40 @@ export interface ServiceState {
   readonly pid?: number;
 }
 
-export function serviceArgs(task: TaskSpec): ServiceArgs {
+/** The `unit` arg, checked to be a unit name (it reaches systemctl and the daemon driver). */
+export function argUnit(task: TaskSpec): string {
   const unit = argString(task, "unit");
   if (!/^[A-Za-z0-9][A-Za-z0-9@._:-]*$/.test(unit)) throw new TypeError(`${task.op}[${task.key}]: not a unit name: ${JSON.stringify(unit)}`);
-  return { unit, enabled: argBool(task, "enabled", true), user: argOptionalString(task, "user") ?? DEFAULT_DBSU };
+  return unit;
 }
 
-function needs(task: TaskSpec): FactRequest[] {
-  return [OS_REQUEST, { fact: "service", key: serviceArgs(task).unit }];
+export function serviceArgs(task: TaskSpec): ServiceArgs {
+  return { unit: argUnit(task), enabled: argBool(task, "enabled", true), user: argOptionalString(task, "user") ?? DEFAULT_DBSU };
 }
 
-function observe(task: TaskSpec, facts: FactSet): ServiceState | Unobservable {
-  const a = serviceArgs(task);
+/** The facts a unit's state is read from: the host's service manager and the unit. */
+export function unitNeeds(unit: string): FactRequest[] {
+  return [OS_REQUEST, { fact: "service", key: unit }];
+}
+
+/** The host's service manager and the unit's `service` fact (undefined: no such unit), or why not. */
+export function observeUnit(facts: FactSet, unit: string): { manager: HostOs["serviceManager"]; service: ServiceFact | undefined } | Unobservable {
   const failed = factFailure(facts, "os", "service");
   if (failed) return failed;
   const os = facts.get<HostOs>("os", "os");
   if (!os) return { unobservable: true, reason: "os fact missing" };
-  const s = facts.get<ServiceFact>("service", a.unit);
-  return { manager: os.serviceManager, active: s?.active ?? false, enabled: s?.enabled ?? false, ...(s?.pid !== undefined ? { pid: s.pid } : {}) };
+  return { manager: os.serviceManager, service: facts.get<ServiceFact>("service", unit) };
+}
+
+function needs(task: TaskSpec): FactRequest[] {
+  return unitNeeds(serviceArgs(task).unit);
+}
+
+function observe(task: TaskSpec, facts: FactSet): ServiceState | Unobservable {
+  const u = observeUnit(facts, serviceArgs(task).unit);
+  if (isUnobservable(u)) return u;
+  const s = u.service;
+  return { manager: u.manager, active: s?.active ?? false, enabled: s?.enabled ?? false, ...(s?.pid !== undefined ? { pid: s.pid } : {}) };
 }
 
 function diff(task: TaskSpec, observed: ServiceState | null | Unobservable): OpDiff {

@@ -20,7 +20,8 @@ import { sh, type Command } from "../exec/command.js";
 import { execChecked } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
-import { argOptionalString, argString, execOptions, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
+import { argOptionalString, execOptions, NOOP, recheck, refuse, unknownDiff, type HostOs } from "./args.js";
+import { argUnit, observeUnit, unitNeeds } from "./service-running.js";
 import { DAEMONS, DEFAULT_DBSU, stopCommand } from "./daemon.js";
 import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
 
@@ -38,23 +39,18 @@ export interface StopState {
 }
 
 export function stopArgs(task: TaskSpec): StopArgs {
-  const unit = argString(task, "unit");
-  if (!/^[A-Za-z0-9][A-Za-z0-9@._:-]*$/.test(unit)) throw new TypeError(`${task.op}[${task.key}]: not a unit name: ${JSON.stringify(unit)}`);
-  return { unit, user: argOptionalString(task, "user") ?? DEFAULT_DBSU };
+  return { unit: argUnit(task), user: argOptionalString(task, "user") ?? DEFAULT_DBSU };
 }
 
 function needs(task: TaskSpec): FactRequest[] {
-  return [OS_REQUEST, { fact: "service", key: stopArgs(task).unit }];
+  return unitNeeds(stopArgs(task).unit);
 }
 
 function observe(task: TaskSpec, facts: FactSet): StopState | Unobservable {
-  const a = stopArgs(task);
-  const failed = factFailure(facts, "os", "service");
-  if (failed) return failed;
-  const os = facts.get<HostOs>("os", "os");
-  if (!os) return { unobservable: true, reason: "os fact missing" };
-  const s = facts.get<ServiceFact>("service", a.unit);
-  return { manager: os.serviceManager, known: s !== undefined, active: s?.active ?? false, enabled: s?.enabled ?? false };
+  const u = observeUnit(facts, stopArgs(task).unit);
+  if (isUnobservable(u)) return u;
+  const s = u.service;
+  return { manager: u.manager, known: s !== undefined, active: s?.active ?? false, enabled: s?.enabled ?? false };
 }
 
 function diff(task: TaskSpec, observed: StopState | null | Unobservable): OpDiff {
