@@ -20,7 +20,7 @@ import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLivePlan } from "../../src/cli/apply.js";
 import type { Plan } from "../../src/plan/types.js";
-import { cli } from "./cluster-kit.js";
+import { cli, oneHostInventory, side as kitSide } from "./cluster-kit.js";
 import { startTestbed, TESTBED_START_TIMEOUT_MS, testbedSkipReason, type Testbed } from "./testbed/testbed.js";
 
 const skip = testbedSkipReason();
@@ -34,11 +34,7 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
   let inv = "";
   let ip = "";
   const dir = mkdtempSync(join(tmpdir(), "pgsty-apply-it-"));
-  const side = async (cmd: string): Promise<string> => {
-    const r = await tb.exec(ip, cmd);
-    if (r.code !== 0) throw new Error(`side channel: \`${cmd}\` exited ${r.code}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const side = (cmd: string) => kitSide(tb, ip, cmd);
   const plan = async (...extra: string[]) => {
     const r = await cli("plan", "-i", inv, "-t", TAGS, "--json", ...extra);
     expect(r.stderr).toBe("");
@@ -54,30 +50,7 @@ describe.skipIf(!!skip)(`plan → apply → empty plan on a test host${skip ? ` 
     tb = await startTestbed({ hosts: 1, init: "tini" });
     ip = tb.hosts[0]!.ip;
     inv = join(dir, "pigsty.yml");
-    writeFileSync(inv, `all:
-  vars:
-    ansible_user: root
-    ansible_ssh_private_key_file: ${tb.sshKeyFile}
-    pg_admin_password: Admin.Test.${process.pid}
-    pg_monitor_password: Monitor.Test.${process.pid}
-    pg_replication_password: Repl.Test.${process.pid}
-    patroni_password: Patroni.Test.${process.pid}
-    haproxy_admin_password: Haproxy.Test.${process.pid}
-    etcd_root_password: Etcd.Test.${process.pid}
-    etcd_data: /var/lib/etcd/pgsty
-  children:
-    etcd:
-      hosts:
-        ${ip}: { etcd_seq: 1 }
-      vars:
-        etcd_cluster: etcd
-    pg-test:
-      hosts:
-        ${ip}: { pg_seq: 1, pg_role: primary }
-      vars:
-        pg_cluster: pg-test
-        pg_version: 15
-`);
+    writeFileSync(inv, oneHostInventory(tb, ip, { globalVars: "    etcd_data: /var/lib/etcd/pgsty\n" }));
   }, TESTBED_START_TIMEOUT_MS);
 
   afterAll(async () => {

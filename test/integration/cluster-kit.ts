@@ -96,6 +96,36 @@ ${o.extraClusterVars ?? ""}
 ${o.extraGlobalVars ?? ""}`;
 }
 
+/**
+ * One host that is a one-member etcd cluster and the primary of pg-test, over ssh as root;
+ * passwords carry this process's pid. `globalVars` / `children`: more lines for all.vars / all.children.
+ */
+export function oneHostInventory(tb: Testbed, ip: string, o: { globalVars?: string; children?: string } = {}): string {
+  return `all:
+  vars:
+    ansible_user: root
+    ansible_ssh_private_key_file: ${tb.sshKeyFile}
+    pg_admin_password: Admin.Test.${process.pid}
+    pg_monitor_password: Monitor.Test.${process.pid}
+    pg_replication_password: Repl.Test.${process.pid}
+    patroni_password: Patroni.Test.${process.pid}
+    haproxy_admin_password: Haproxy.Test.${process.pid}
+    etcd_root_password: Etcd.Test.${process.pid}
+${o.globalVars ?? ""}  children:
+    etcd:
+      hosts:
+        ${ip}: { etcd_seq: 1 }
+      vars:
+        etcd_cluster: etcd
+    pg-test:
+      hosts:
+        ${ip}: { pg_seq: 1, pg_role: primary }
+      vars:
+        pg_cluster: pg-test
+        pg_version: 15
+${o.children ?? ""}`;
+}
+
 export interface SqlResult {
   readonly code: number;
   readonly out: string;

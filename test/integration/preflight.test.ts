@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
-import { cli } from "./cluster-kit.js";
+import { cli, oneHostInventory, side as kitSide } from "./cluster-kit.js";
 import { startTestbed, TESTBED_START_TIMEOUT_MS, testbedSkipReason, type Testbed } from "./testbed/testbed.js";
 
 const skip = testbedSkipReason();
@@ -25,38 +25,11 @@ describe.skipIf(!!skip)(`live preflight on a test host${skip ? ` (skipped: ${ski
   let ip = "";
   const dir = mkdtempSync(join(tmpdir(), "pgsty-preflight-it-"));
   const inv = join(dir, "pigsty.yml");
-  const side = async (cmd: string): Promise<string> => {
-    const r = await tb.exec(ip, cmd);
-    if (r.code !== 0) throw new Error(`side channel: \`${cmd}\` exited ${r.code}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const side = (cmd: string) => kitSide(tb, ip, cmd);
   const write = (o: { deadHost: boolean }) =>
-    writeFileSync(inv, `all:
-  vars:
-    ansible_user: root
-    ansible_ssh_private_key_file: ${tb.sshKeyFile}
-    pg_admin_password: Admin.Test.${process.pid}
-    pg_monitor_password: Monitor.Test.${process.pid}
-    pg_replication_password: Repl.Test.${process.pid}
-    patroni_password: Patroni.Test.${process.pid}
-    haproxy_admin_password: Haproxy.Test.${process.pid}
-    etcd_root_password: Etcd.Test.${process.pid}
-  children:
-    etcd:
-      hosts:
-        ${ip}: { etcd_seq: 1 }
-      vars:
-        etcd_cluster: etcd
-    pg-test:
-      hosts:
-        ${ip}: { pg_seq: 1, pg_role: primary }
-      vars:
-        pg_cluster: pg-test
-        pg_version: 15
-${o.deadHost ? `    other:
-      hosts:
-        127.0.0.1: { ansible_host: 127.0.0.1, ansible_port: 1 }
-` : ""}`);
+    writeFileSync(inv, oneHostInventory(tb, ip, {
+      children: o.deadHost ? "    other:\n      hosts:\n        127.0.0.1: { ansible_host: 127.0.0.1, ansible_port: 1 }\n" : "",
+    }));
   const plan = async () => {
     const r = await cli("plan", "-i", inv, "--json");
     return { code: r.code, plan: JSON.parse(r.stdout) as Plan, stderr: r.stderr };
