@@ -4,29 +4,12 @@
  * environment only), and readings of daemons that must not restart. Test code; no assertions.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { buildProgram } from "../../src/cli/main.js";
 import type { Plan } from "../../src/plan/types.js";
+import type { CliResult } from "../run-cli.js";
 import type { Testbed } from "./testbed/testbed.js";
 
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export { runCli as cli, type CliResult } from "../run-cli.js";
 
-/** `pgsty ARGV…` in this process (the same code bin/pgsty bundles). */
-export async function cli(...argv: string[]): Promise<CliResult> {
-  let stdout = "", stderr = "", code = -1;
-  const program = buildProgram({ stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), color: false }, (c) => (code = c));
-  program.exitOverride();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (e) {
-    stderr += String(e);
-    code = code === -1 ? 1 : code;
-  }
-  return { code, stdout, stderr };
-}
 
 export const changesOf = (p: Plan) => p.steps.flatMap((s) => s.changes);
 

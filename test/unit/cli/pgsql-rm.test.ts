@@ -5,20 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildProgram } from "../../../src/cli/main.js";
+import { runCli as run } from "../../run-cli.js";
 import { PG_TEST } from "../helpers.js";
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "", stderr = "", code = -1;
-  const program = buildProgram({ stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), color: false }, (c) => (code = c));
-  program.exitOverride();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch {
-    code = code === -1 ? 1 : code;
-  }
-  return { code, stdout, stderr };
-}
 
 const inv = join(mkdtempSync(join(tmpdir(), "pgsty-rm-")), "inv.yml");
 writeFileSync(inv, PG_TEST);
