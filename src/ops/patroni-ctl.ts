@@ -8,6 +8,7 @@
  */
 import { raw, sh, type Command } from "../exec/command.js";
 import { PATRONI_CONFIG_PATH } from "../modules/pgsql/patroni.js";
+import { HTTP_GET_FUNCTION as GET } from "./ready.js";
 
 /** `GET /patroni` of a member (only the fields used). */
 export interface PatroniStatus {
@@ -44,18 +45,6 @@ const split = (address: string): [string, string] => {
   return address.split(":") as [string, string];
 };
 
-// A bash function: GET $3 from $1:$2, prints the body; status 0 only for a 200 answer. HTTP/1.0:
-// Patroni closes the connection after the answer, so reading to the end ends.
-const GET = raw([
-  "pgsty_get() {",
-  "  local resp",
-  '  exec 3<>"/dev/tcp/$1/$2" || return 2',
-  "  printf 'GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n' \"$3\" \"$1\" >&3",
-  "  resp=$(timeout 10 cat <&3); exec 3<&- 3>&-",
-  "  printf '%s\\n' \"${resp#*$'\\r\\n\\r\\n'}\"",
-  "  case \"${resp%%$'\\r'*}\" in *\" 200\"*) return 0 ;; *) return 1 ;; esac",
-  "} 2>/dev/null",
-].join("\n"));
 // bash's `${…}` cannot be written inside sh`…` (a JS template). The body without blanks: Patroni
 // writes `"role": "replica"`, other JSON writers `"role":"replica"`.
 const BODY = raw("\"${body:-nothing}\"");

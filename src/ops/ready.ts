@@ -3,10 +3,11 @@
  * as the process runs, but the next steps need what it serves (Patroni: PostgreSQL bootstrapped
  * and holding the leader lock before users are made; a replica streaming before the next one).
  * A readiness probe is an HTTP GET that must answer 200, polled on the host itself with bash's
- * /dev/tcp — no curl or python needed on the host. Pure: builds commands, runs nothing.
+ * /dev/tcp — no curl or python needed on the host (patroni-ctl.ts reads Patroni's REST API with the
+ * same function). Pure: builds commands, runs nothing.
  * Must not import the connectors.
  */
-import { sh, type Command } from "../exec/command.js";
+import { raw, sh, type Command } from "../exec/command.js";
 import type { TaskSpec } from "../plan/types.js";
 
 export interface ReadyProbe {
@@ -31,18 +32,33 @@ export function readyArg(task: TaskSpec): ReadyProbe | undefined {
   return p as ReadyProbe;
 }
 
-/** Polls the probe's paths every 0.5 s; exits 1 with the last answers when the time is up. */
+/**
+ * A bash function: `pgsty_get HOST PORT PATH` prints the body of an HTTP GET and returns 0 only for
+ * a 200 answer (2: no connection); the status line is left in `pgsty_status`. HTTP/1.0: the
+ * server closes the connection after its answer, so reading to the end ends.
+ */
+export const HTTP_GET_FUNCTION = raw([
+  "pgsty_get() {",
+  "  local resp",
+  '  exec 3<>"/dev/tcp/$1/$2" || return 2',
+  "  printf 'GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n' \"$3\" \"$1\" >&3",
+  "  resp=$(timeout 10 cat <&3); exec 3<&- 3>&-",
+  "  pgsty_status=${resp%%$'\\r'*}",
+  "  printf '%s\\n' \"${resp#*$'\\r\\n\\r\\n'}\"",
+  "  case \"$pgsty_status\" in *\" 200\"*) return 0 ;; *) return 1 ;; esac",
+  "} 2>/dev/null",
+].join("\n"));
+
+/** Polls the probe's paths every 0.5 s; exits 1 with the last answer when the time is up. */
 export function readyCommand(p: ReadyProbe): Command {
   const [host, port] = p.address.split(":") as [string, string];
-  return sh`deadline=$((SECONDS + ${String(p.timeoutSec)})); last="no answer"
+  return sh`${HTTP_GET_FUNCTION}
+deadline=$((SECONDS + ${String(p.timeoutSec)})); last="no answer"
 while :; do
   for path in ${p.paths}; do
-    if exec 3<>/dev/tcp/${host}/${port}; then
-      printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" ${host} >&3
-      IFS= read -r -t 5 line <&3 && last="$path: $(printf %s "$line" | tr -d '\r')"
-      exec 3<&- 3>&-
-      case "$last" in *" HTTP/"*" 200"*) exit 0 ;; esac
-    fi 2>/dev/null
+    pgsty_status=
+    pgsty_get ${host} ${port} "$path" >/dev/null && exit 0
+    [ -n "$pgsty_status" ] && last="$path: $pgsty_status"
   done
   [ "$SECONDS" -lt "$deadline" ] || { echo ${`not ready after ${p.timeoutSec}s (${p.what}): http://${p.address} answered`} "$last" >&2; exit 1; }
   sleep 0.5
