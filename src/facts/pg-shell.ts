@@ -47,6 +47,9 @@ export function isPgDown(x: unknown): x is PgDown {
   return typeof x === "object" && x !== null && (x as PgDown).down === true;
 }
 
+/** Bash: the newest packaged psql binary, or `psql` from PATH (no Debian layout). */
+export const PSQL_BINARY = '"$(b=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1); echo "${b:-psql}")"';
+
 /**
  * Bash function `__pgsty_psql DBSU SOCKETDIR PORT DATABASE`: psql as the dbsu (runuser when root,
  * sudo -n otherwise), SQL on stdin, read-only transactions, tuples only. The database name goes
@@ -54,18 +57,15 @@ export function isPgDown(x: unknown): x is PgDown {
  * packaged psql binary is called directly: the `psql` wrapper script costs a Perl start per call,
  * and a fact fragment calls psql once per database.
  */
-/** Bash: the newest packaged psql binary, or `psql` from PATH (no Debian layout). */
-export const PSQL_BINARY = '"$(b=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1); echo "${b:-psql}")"';
-
 const PSQL_FUNCTION = [
-  "__pgsty_psql_bin=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)",
+  `__pgsty_psql_bin=${PSQL_BINARY}`,
   "__pgsty_psql() {",
   "  local __run=(env)",
   '  if [ "$(id -un)" = "$1" ]; then :',
   '  elif [ "$(id -u)" = 0 ]; then __run=(runuser -u "$1" -- env)',
   '  else __run=(sudo -n -u "$1" -- env); fi',
   '  "${__run[@]}" "PGHOST=$2" "PGPORT=$3" "PGDATABASE=$4" PGCLIENTENCODING=UTF8 PGAPPNAME=pgsty PGCONNECT_TIMEOUT=5 \\',
-  '    "PGOPTIONS=-c default_transaction_read_only=on -c statement_timeout=30000" "${__pgsty_psql_bin:-psql}" -X -q -At -v ON_ERROR_STOP=1',
+  '    "PGOPTIONS=-c default_transaction_read_only=on -c statement_timeout=30000" "$__pgsty_psql_bin" -X -q -At -v ON_ERROR_STOP=1',
   "}",
 ].join("\n");
 
