@@ -8,7 +8,7 @@
  */
 import { raw, sh, type Command } from "../exec/command.js";
 import { PATRONI_CONFIG_PATH } from "../modules/pgsql/patroni.js";
-import { HTTP_GET_FUNCTION as GET } from "./ready.js";
+import { HTTP_GET_FUNCTION as GET, splitAddress } from "./ready.js";
 
 /** `GET /patroni` of a member (only the fields used). */
 export interface PatroniStatus {
@@ -40,11 +40,6 @@ export function restAddress(apiUrl: string | undefined): string | undefined {
   return m?.[1];
 }
 
-const split = (address: string): [string, string] => {
-  if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(address)) throw new TypeError(`not a REST API address (host:port): ${address}`);
-  return address.split(":") as [string, string];
-};
-
 // bash's `${…}` cannot be written inside sh`…` (a JS template). The body without blanks: Patroni
 // writes `"role": "replica"`, other JSON writers `"role":"replica"`.
 const BODY = raw("\"${body:-nothing}\"");
@@ -52,7 +47,7 @@ const FLAT = raw("flat=${body//[[:space:]]/}");
 
 /** The body of `GET path` (a 200 answer); fails with what was answered otherwise. */
 export function restGetCommand(address: string, path: "/patroni" | "/cluster"): Command {
-  const [host, port] = split(address);
+  const [host, port] = splitAddress(address);
   return sh`${GET}
 pgsty_get ${host} ${port} ${path} || { echo ${`no answer 200 from http://${address}${path}`} >&2; exit 1; }`;
 }
@@ -62,7 +57,7 @@ pgsty_get ${host} ${port} ${path} || { echo ${`no answer 200 from http://${addre
  * Patroni takes a reloaded file at once, but a DCS change only at its next HA loop.
  */
 export function pendingRestartCommand(address: string, settleSec: number): Command {
-  const [host, port] = split(address);
+  const [host, port] = splitAddress(address);
   return sh`${GET}
 deadline=$((SECONDS + ${String(settleSec)})); body=
 while :; do
@@ -78,7 +73,7 @@ printf '%s\n' "$body"`;
 
 /** Waits until the member at `address` runs PostgreSQL as `role` (`/patroni`'s role and state). */
 export function waitRoleCommand(address: string, roles: readonly string[], timeoutSec: number, what: string): Command {
-  const [host, port] = split(address);
+  const [host, port] = splitAddress(address);
   const pattern = roles.map((r) => `*'"role":"${r}"'*`).join("|");
   return sh`${GET}
 deadline=$((SECONDS + ${String(timeoutSec)})); body=

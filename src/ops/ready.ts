@@ -21,11 +21,20 @@ export interface ReadyProbe {
   readonly what: string;
 }
 
+/** A REST API address `host:port` (goes into /dev/tcp/HOST/PORT unquoted by bash: checked). */
+export const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+/** host and port of a `host:port` address; throws on anything else. */
+export function splitAddress(address: string): [string, string] {
+  if (!HOST_PORT.test(address)) throw new TypeError(`not a REST API address (host:port): ${address}`);
+  return address.split(":") as [string, string];
+}
+
 export function readyArg(task: TaskSpec): ReadyProbe | undefined {
   const r = task.args["ready"];
   if (r === undefined) return undefined;
   const p = r as Partial<ReadyProbe>;
-  const ok = typeof p.address === "string" && /^[A-Za-z0-9.-]+:\d{1,5}$/.test(p.address) &&
+  const ok = typeof p.address === "string" && HOST_PORT.test(p.address) &&
     Array.isArray(p.paths) && p.paths.length > 0 && p.paths.every((x) => typeof x === "string" && /^\/[A-Za-z0-9/_-]*$/.test(x)) &&
     typeof p.timeoutSec === "number" && p.timeoutSec > 0 && typeof p.what === "string";
   if (!ok) throw new TypeError(`${task.op}[${task.key}]: arg \`ready\` must be { address: "host:port", paths: ["/x", …], timeoutSec, what }`);
@@ -51,7 +60,7 @@ export const HTTP_GET_FUNCTION = raw([
 
 /** Polls the probe's paths every 0.5 s; exits 1 with the last answer when the time is up. */
 export function readyCommand(p: ReadyProbe): Command {
-  const [host, port] = p.address.split(":") as [string, string];
+  const [host, port] = splitAddress(p.address);
   return sh`${HTTP_GET_FUNCTION}
 deadline=$((SECONDS + ${String(p.timeoutSec)})); last="no answer"
 while :; do
