@@ -23,6 +23,7 @@ import { execChecked, type Connector } from "./connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { OsFact } from "../facts/os.js";
 import type { ServiceFact } from "../facts/service.js";
+import { execOptions } from "../ops/args.js";
 import { reloadService, restartService } from "../ops/index.js";
 import { restartThroughPatroni } from "./patroni-restart.js";
 import type { Effect, TaskSpec } from "../plan/types.js";
@@ -74,7 +75,7 @@ export type HandlerRunner = (ctx: HandlerContext, h: Handler) => Promise<Handler
 export const isRolling = (h: Pick<Handler, "service" | "action">): boolean => h.service === "patroni" && h.action === "restart";
 
 /** Ops whose task is the whole cluster's, and the service their changes concern. */
-const CLUSTER_OPS: ReadonlyMap<string, string> = new Map([["patroni.config", "patroni"], ["pg.patroni_config", "patroni"]]);
+const CLUSTER_OPS: ReadonlyMap<string, string> = new Map([["patroni.config", "patroni"]]);
 
 /** The service whose handler a change of the task triggers, if any. */
 export const serviceOf = (task: Pick<TaskSpec, "op" | "service">): string | undefined => task.service ?? CLUSTER_OPS.get(task.op);
@@ -110,7 +111,7 @@ const parentDir = (path: string): string => path.slice(0, Math.max(path.lastInde
 
 /** The handler runner apply uses unless told otherwise. */
 export const runHandler: HandlerRunner = async (ctx, h) => {
-  const opts = ctx.signal ? { signal: ctx.signal } : {};
+  const opts = execOptions(ctx);
   if (h.service === "postgres") {
     if (h.action === "restart") throw new Error("a PostgreSQL restart goes through Patroni (service patroni); nothing restarts `postgres` directly");
     const dirs = [...new Set(h.keys.map(parentDir))];
