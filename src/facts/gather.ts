@@ -100,18 +100,18 @@ export function factScript(requests: readonly FactRequest[], registry: FactRegis
     // eval: a syntax error in one fragment fails that fragment, not the whole script
     return { fact, run: `( eval ${quote(fragment.replaceAll("\0", ""))} ) </dev/null`, concurrent: registry.get(fact)?.concurrent === true };
   });
-  // concurrent fragments start first, in the background, each into files of a private (0700)
-  // directory removed on exit; their frames are printed in order once they are done
-  const background = fragments.filter((f) => f.concurrent);
-  if (background.length > 1) {
+  // concurrent fragments (when two or more) start first, in the background, each into files of a
+  // private (0700) directory removed on exit; their frames are printed in order once they are done
+  const concurrent = fragments.filter((f) => f.concurrent);
+  const background = concurrent.length > 1 ? concurrent : [];
+  if (background.length) {
     lines.push(`__pgsty_tmp=$(mktemp -d) || exit 70`, `trap 'rm -rf -- "$__pgsty_tmp"' EXIT`);
     background.forEach((f, i) => lines.push(`{ ${f.run} >"$__pgsty_tmp/${i}.out" 2>"$__pgsty_tmp/${i}.err"; echo $? >"$__pgsty_tmp/${i}.rc"; } &`));
   }
   for (const f of fragments) {
-    if (f.concurrent && background.length > 1) continue;
-    lines.push(`__pgsty_mark begin ${f.fact}`, f.run, `__pgsty_mark end ${f.fact} $?`);
+    if (!background.includes(f)) lines.push(`__pgsty_mark begin ${f.fact}`, f.run, `__pgsty_mark end ${f.fact} $?`);
   }
-  if (background.length > 1) {
+  if (background.length) {
     lines.push("wait");
     background.forEach((f, i) =>
       lines.push(`__pgsty_mark begin ${f.fact}`, `cat "$__pgsty_tmp/${i}.out"; cat "$__pgsty_tmp/${i}.err" >&2`, `__pgsty_mark end ${f.fact} "$(cat "$__pgsty_tmp/${i}.rc" 2>/dev/null || echo 70)"`),
