@@ -173,6 +173,8 @@ for (const init of ["tini", "systemd"] as const satisfies readonly HostInit[]) {
 
     it("pkg.installed: installed packages are a noop; Debian's 15/main is disabled, its data kept", async () => {
       expect(await plan(t("pkg.installed", "packages", { names: ["haproxy", "tini"] }))).toEqual({ action: "noop", effect: "none" });
+      // the host as Debian's package leaves it, whatever pgsty did on the machine it overlays
+      await side("printf 'auto\\n' > /etc/postgresql/15/main/start.conf && chown postgres:postgres /etc/postgresql/15/main/start.conf");
       const d = await converge(t("pkg.installed", "packages", { names: ["haproxy", "postgresql-15"] }));
       expect(d).toMatchObject({ action: "update", fields: [{ field: "cluster 15/main", after: "stopped, start.conf manual" }] });
       expect(await side("cat /etc/postgresql/15/main/start.conf; stat -c '%U' /etc/postgresql/15/main/start.conf")).toBe(`${START_CONF}postgres\n`);
