@@ -12,7 +12,7 @@ export const PATRONI_MODES = ["default", "pause", "remove"] as const;
 export const WATCHDOG_MODES = ["off", "automatic", "required"] as const;
 export const STORAGE_TYPES = ["SSD", "HDD"] as const;
 export const IO_METHODS = ["auto", "sync", "worker", "io_uring"] as const;
-/** Presets of pg_rto: rows of Pigsty's pg_rto_plan (Patroni TTL 20/30/60/120 s). */
+/** Presets of pg_rto: Pigsty's names, objectives of 15/30/60/120 s (modules/haproxy/timing.ts). */
 export const RTO_PRESETS = ["fast", "norm", "safe", "wide"] as const;
 export const PWD_ENCRYPTIONS = ["scram-sha-256", "md5"] as const;
 
@@ -144,7 +144,7 @@ export const PG_BOOTSTRAP_PARAMS = {
     z
       .union([z.enum(RTO_PRESETS), z.int().positive()])
       .describe(
-        "Recovery time objective: a preset fast, norm (default), safe or wide (Patroni TTL 20/30/60/120 s, with matching loop_wait, retry and HAProxy check timings), or a number of seconds.",
+        "Recovery time objective: how long a failover may take, from a crashed primary to writes through HAProxy resuming. A preset fast, norm (default), safe or wide (15/30/60/120 s, each with its HAProxy check timings) or a number of seconds. Patroni's ttl is the objective less HAProxy's routing time and 2 s of promotion, never below Patroni's minimum of 20 s (so fast cannot reach 15 s when a whole primary dies); loop_wait, retry_timeout and primary_start_timeout follow from it.",
       ),
     "C",
     "norm",

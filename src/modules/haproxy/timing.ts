@@ -16,8 +16,11 @@ export interface CheckTimings {
   readonly fall: number;
 }
 
-/** Patroni TTL of each preset: how a numeric `pg_rto` (seconds) is matched to a preset. */
-const PRESET_TTL: Readonly<Record<RtoPreset, number>> = { fast: 20, norm: 30, safe: 60, wide: 120 };
+/**
+ * The recovery time objective of each preset in seconds: the most a failover should take, from a
+ * crashed primary to writes through HAProxy resuming. A numeric `pg_rto` is matched to the nearest.
+ */
+export const PRESET_OBJECTIVE: Readonly<Record<RtoPreset, number>> = { fast: 15, norm: 30, safe: 60, wide: 120 };
 
 /**
  * HAProxy takes integer durations only: Pigsty's `fast` preset writes `fastinter 0.5s`, which
@@ -32,20 +35,34 @@ const PRESET_TIMINGS: Readonly<Record<RtoPreset, CheckTimings>> = {
 
 /**
  * The preset a `pg_rto` value stands for: a preset name as is; a number of seconds → the preset
- * with the nearest Patroni TTL (ties go to the faster one); anything else → `norm`, as Pigsty.
+ * with the nearest objective (ties go to the faster one); anything else → `norm`, as Pigsty.
  */
 export function rtoPreset(pgRto: unknown): RtoPreset {
-  if (typeof pgRto === "string" && pgRto in PRESET_TTL) return pgRto as RtoPreset;
+  if (typeof pgRto === "string" && pgRto in PRESET_OBJECTIVE) return pgRto as RtoPreset;
   if (typeof pgRto !== "number" || !Number.isFinite(pgRto)) return "norm";
   let best: RtoPreset = "fast";
-  for (const p of Object.keys(PRESET_TTL) as RtoPreset[]) {
-    if (Math.abs(PRESET_TTL[p] - pgRto) < Math.abs(PRESET_TTL[best] - pgRto)) best = p;
+  for (const p of Object.keys(PRESET_OBJECTIVE) as RtoPreset[]) {
+    if (Math.abs(PRESET_OBJECTIVE[p] - pgRto) < Math.abs(PRESET_OBJECTIVE[best] - pgRto)) best = p;
   }
   return best;
 }
 
 export function checkTimings(pgRto: unknown): CheckTimings {
   return PRESET_TIMINGS[rtoPreset(pgRto)];
+}
+
+/**
+ * Seconds HAProxy takes to send traffic to a newly promoted primary: its server is down, so the
+ * first good check comes within `downinter`, then `rise - 1` more follow at `fastinter`.
+ */
+export function routingSeconds(pgRto: unknown): number {
+  const t = checkTimings(pgRto);
+  return seconds(t.downinter) + (t.rise - 1) * seconds(t.fastinter);
+}
+
+/** `500ms` or `2s` in seconds. */
+function seconds(duration: string): number {
+  return duration.endsWith("ms") ? Number(duration.slice(0, -2)) / 1000 : Number(duration.slice(0, -1));
 }
 
 /**

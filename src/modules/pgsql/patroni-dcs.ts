@@ -6,10 +6,8 @@
  * PATCH of the live `/config` (reference §5.2, §5.5). Pure; must not import I/O or template code.
  */
 import type { HostContext } from "../context.js";
-import type { RTO_PRESETS } from "../../model/schema/pg-bootstrap.js";
+import { PRESET_OBJECTIVE, routingSeconds, rtoPreset, type RtoPreset } from "../haproxy/timing.js";
 import { tuneParameters, tuningTemplate, type ParamValue } from "./tuning.js";
-
-type RtoPreset = (typeof RTO_PRESETS)[number];
 
 /** Patroni's HA loop timings, in seconds. */
 export interface HaTimings {
@@ -23,26 +21,41 @@ export interface HaTimings {
   readonly safety_margin: number;
 }
 
-/** The Patroni half of each `pg_rto` preset (the HAProxy half is in haproxy/timing.ts). */
-const RTO_PLAN: Readonly<Record<RtoPreset, HaTimings>> = {
-  fast: { ttl: 20, loop_wait: 5, retry_timeout: 5, primary_start_timeout: 15, safety_margin: 5 },
-  norm: { ttl: 30, loop_wait: 5, retry_timeout: 10, primary_start_timeout: 25, safety_margin: 5 },
-  safe: { ttl: 60, loop_wait: 10, retry_timeout: 20, primary_start_timeout: 45, safety_margin: 10 },
-  wide: { ttl: 120, loop_wait: 20, retry_timeout: 30, primary_start_timeout: 95, safety_margin: 15 },
-};
+/** Watchdog safety margin of each preset, as Pigsty. */
+const SAFETY_MARGIN: Readonly<Record<RtoPreset, number>> = { fast: 5, norm: 5, safe: 10, wide: 15 };
+
+/** Patroni ≥ 3.0.3 raises a smaller `ttl` to 20 s (with only a log line), so no preset goes below. */
+const MIN_TTL = 20;
+/** Patroni's own default: a longer loop only delays reactions to configuration changes. */
+const MAX_LOOP_WAIT = 10;
+/** Seconds a replica takes to win the race for the leader key and promote. */
+const PROMOTION_SECONDS = 2;
 
 /**
- * Timings of a `pg_rto`: a preset's row; a number of seconds → TTL = pg_rto and a third of it
- * (rounded up) for loop_wait, retry_timeout and primary_start_timeout, as Pigsty v4 documents;
- * anything else → `norm`.
+ * Timings of a `pg_rto`, read as an objective: a failover, from a crashed primary to writes
+ * through HAProxy resuming, should end within it (a preset's objective, or a number of seconds).
+ * A crashed primary's leader key lives `ttl` after its last refresh, which happened up to
+ * `loop_wait` before the crash; then a replica promotes and HAProxy's checks must see it rise. So
+ * `ttl` is the objective less promotion and routing, never below Patroni's 20 s minimum;
+ * `loop_wait` a third of it (at most 10 s) and `retry_timeout` what is left under Patroni's rule
+ * `loop_wait + 2 × retry_timeout ≤ ttl`; `primary_start_timeout`, what the objective leaves a crashed
+ * PostgreSQL to restart in place (two loops, then routing), at least 5 s.
+ * Pigsty instead sets `ttl` to the objective itself, so its failovers overrun it by the routing
+ * time (docs/architecture.md, decision 22).
  */
 export function haTimings(pgRto: unknown): HaTimings {
-  if (typeof pgRto === "string" && pgRto in RTO_PLAN) return RTO_PLAN[pgRto as RtoPreset];
-  if (typeof pgRto === "number" && Number.isInteger(pgRto) && pgRto > 0) {
-    const third = Math.ceil(pgRto / 3);
-    return { ttl: pgRto, loop_wait: third, retry_timeout: third, primary_start_timeout: third, safety_margin: Math.min(5, third) };
-  }
-  return RTO_PLAN.norm;
+  const preset = rtoPreset(pgRto);
+  const objective = typeof pgRto === "number" && Number.isInteger(pgRto) && pgRto > 0 ? pgRto : PRESET_OBJECTIVE[preset];
+  const routing = routingSeconds(pgRto);
+  const ttl = Math.max(MIN_TTL, Math.floor(objective - routing - PROMOTION_SECONDS));
+  const loop_wait = Math.min(MAX_LOOP_WAIT, Math.floor(ttl / 3));
+  return {
+    ttl,
+    loop_wait,
+    retry_timeout: Math.floor((ttl - loop_wait) / 2),
+    primary_start_timeout: Math.max(5, Math.floor(objective - routing - 2 * loop_wait)),
+    safety_margin: SAFETY_MARGIN[preset],
+  };
 }
 
 /**

@@ -203,9 +203,9 @@ describe("pg_rto presets set the default-server check timings", () => {
     expect(byName(d, "pg-test-primary").options).toBe(`${timings} on-marked-down shutdown-sessions slowstart 30s maxconn 3000 maxqueue 128 weight 100`);
   });
 
-  it("the default is norm; seconds map to the preset with the nearest TTL", () => {
+  it("the default is norm; seconds map to the preset with the nearest objective", () => {
     expect(byName(served(cluster()), "pg-test-replica").options).toBe(defaultServerOptions("norm"));
-    expect([10, 25, 30, 45, 50, 60, 100, 3600, "bogus", undefined].map(rtoPreset)).toEqual(["fast", "fast", "norm", "norm", "safe", "safe", "wide", "wide", "norm", "norm"]);
+    expect([10, 25, 30, 45, 50, 60, 100, 3600, "bogus", undefined].map(rtoPreset)).toEqual(["fast", "norm", "norm", "norm", "safe", "safe", "wide", "wide", "norm", "norm"]);
     expect(byName(served(cluster("pg_rto: 60")), "pg-test-primary").options).toBe(defaultServerOptions("safe"));
   });
 });

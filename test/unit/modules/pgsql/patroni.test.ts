@@ -40,19 +40,31 @@ const P = "10.10.10.11";
 
 describe("HA timings and synchronous mode", () => {
   it.each([
-    ["fast", { ttl: 20, loop_wait: 5, retry_timeout: 5, primary_start_timeout: 15 }, 5],
-    ["norm", { ttl: 30, loop_wait: 5, retry_timeout: 10, primary_start_timeout: 25 }, 5],
-    ["safe", { ttl: 60, loop_wait: 10, retry_timeout: 20, primary_start_timeout: 45 }, 10],
-    ["wide", { ttl: 120, loop_wait: 20, retry_timeout: 30, primary_start_timeout: 95 }, 15],
-    [45, { ttl: 45, loop_wait: 15, retry_timeout: 15, primary_start_timeout: 15 }, 5],
-    [10, { ttl: 10, loop_wait: 4, retry_timeout: 4, primary_start_timeout: 4 }, 4],
+    // the objective less HAProxy's routing and 2 s of promotion; never below Patroni's 20 s minimum
+    ["fast", { ttl: 20, loop_wait: 6, retry_timeout: 7, primary_start_timeout: 5 }, 5],
+    ["norm", { ttl: 24, loop_wait: 8, retry_timeout: 8, primary_start_timeout: 10 }, 5],
+    ["safe", { ttl: 52, loop_wait: 10, retry_timeout: 21, primary_start_timeout: 34 }, 10],
+    ["wide", { ttl: 110, loop_wait: 10, retry_timeout: 50, primary_start_timeout: 92 }, 15],
+    // seconds: routing of the nearest preset (norm: 2 s down check + 2 × 1 s rising)
+    [45, { ttl: 39, loop_wait: 10, retry_timeout: 14, primary_start_timeout: 21 }, 5],
+    [10, { ttl: 20, loop_wait: 6, retry_timeout: 7, primary_start_timeout: 5 }, 5],
   ] as const)("pg_rto %s", (pgRto, dcs, margin) => {
     const c = conf(ctxOf(P, { pg_rto: pgRto }));
     expect(c.bootstrap.dcs).toMatchObject(dcs);
     expect(c.watchdog.safety_margin).toBe(margin);
   });
 
-  it("anything else is norm", () => expect(haTimings("bogus").ttl).toBe(30));
+  it("anything else is norm", () => expect(haTimings("bogus")).toEqual(haTimings("norm")));
+
+  it("every preset and many objectives keep Patroni's rules: ttl ≥ 20, loop_wait + 2 × retry_timeout ≤ ttl, retry_timeout ≥ 3", () => {
+    for (const rto of ["fast", "norm", "safe", "wide", 1, 15, 16, 29, 30, 31, 59, 61, 119, 121, 3600]) {
+      const t = haTimings(rto);
+      expect(t.ttl, String(rto)).toBeGreaterThanOrEqual(20);
+      expect(t.loop_wait + 2 * t.retry_timeout, String(rto)).toBeLessThanOrEqual(t.ttl);
+      expect(t.retry_timeout, String(rto)).toBeGreaterThanOrEqual(3);
+      expect(t.loop_wait, String(rto)).toBeGreaterThanOrEqual(1);
+    }
+  });
 
   it("maximum_lag_on_failover is pg_rpo; pg_rpo 0 turns on synchronous mode", () => {
     expect(conf(ctxOf(P)).bootstrap.dcs).toMatchObject({ maximum_lag_on_failover: 1048576, synchronous_mode: false, synchronous_mode_strict: false, failsafe_mode: true });
