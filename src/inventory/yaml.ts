@@ -90,10 +90,10 @@ export interface YamlError {
  * with its 1-based position.
  */
 export function parseYaml(text: string, file = "<input>"): { value: unknown; index: PositionIndex } | { error: YamlError } {
-  const recorder = new PositionRecorder();
   try {
-    const value = jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false, listener: recorder.listener });
-    return { value, index: new PositionIndex(file, text, value, recorder) };
+    // positions are recorded by a second parse, only when a diagnostic asks for one
+    const value = jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false });
+    return { value, index: new PositionIndex(file, text) };
   } catch (e) {
     if (!(e instanceof jsyaml.YAMLException)) throw e;
     const mark = (e as { mark?: { line: number; column: number } }).mark;
@@ -181,18 +181,28 @@ function grow(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
  */
 export class PositionIndex {
   private lineStarts?: number[];
+  private recorded?: { readonly root: unknown; readonly recorder: PositionRecorder };
 
   constructor(
     readonly file: string,
     private readonly text: string,
-    private readonly root: unknown,
-    private readonly recorder: PositionRecorder,
   ) {}
+
+  /** The document parsed again, this time with its positions (same text, so the same tree). */
+  private record(): { readonly root: unknown; readonly recorder: PositionRecorder } {
+    if (!this.recorded) {
+      const recorder = new PositionRecorder();
+      const root = jsyaml.load(this.text, { schema: ANSIBLE_SCHEMA, json: false, listener: recorder.listener });
+      this.recorded = { root, recorder };
+    }
+    return this.recorded;
+  }
 
   /** Position of the value at `path`; with `key`, of the key that names it (when it has one). */
   position(path: readonly PropertyKey[], key = false): SourcePos {
-    const { containers, log, logResults } = this.recorder;
-    let value: unknown = this.root;
+    const { root, recorder } = this.record();
+    const { containers, log, logResults } = recorder;
+    let value: unknown = root;
     let offset = 0;
     let keyOffset: number | undefined;
     for (const step of path) {
