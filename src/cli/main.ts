@@ -134,5 +134,10 @@ timingNote(`process up to the CLI ${performance.now().toFixed(0)} ms`);
 
 // run when executed (bin/pgsty imports this module), not when imported by tests
 if (process.argv[1] && /(bin\/pgsty|cli\/main\.[jt]s)$/.test(process.argv[1])) {
+  // `pgsty schema | head`: the reader went away. Output is dropped, the command still ends as
+  // it would have (an apply is never cut short because nobody reads its log).
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
   process.exitCode = await main(process.argv.slice(2));
 }

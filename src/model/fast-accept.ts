@@ -6,7 +6,7 @@
  * spares zod's per-field allocations on the common, valid case. Pure.
  */
 
-import type { z } from "zod";
+import type * as z from "zod";
 import { displaySchemaOf } from "./schema/common.js";
 
 type Accept = (v: unknown) => boolean;

@@ -4,7 +4,7 @@
  * warning with "did you mean" when a key is close to a known parameter or uses one of pgsty's
  * prefixes; other keys belong to other modules and pass silently. Pure.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { error, warning, type Diagnostic } from "../diagnostics.js";
 import type { Inventory } from "../inventory/load.js";
 import { keyPositionOf, positionOf, type Written } from "../inventory/source.js";

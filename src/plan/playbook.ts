@@ -6,7 +6,7 @@
  * checks that each step exists. Reads the packaged playbooks/ folder only.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { parseYaml } from "../inventory/yaml.js";
 import { packagePath } from "../package-root.js";
 

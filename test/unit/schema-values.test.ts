@@ -2,7 +2,7 @@
 // databases, services and HBA rules, and wrong values failing at the issue path the validator shows.
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { PARAMETERS, type PgUser } from "../../src/model/schema/index.js";
 
 /** Read YAML as the inventory loader does (YAML 1.1, like Ansible). */

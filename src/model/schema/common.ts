@@ -5,7 +5,7 @@
  * be written as a plain name or as an object. Everything is built once at module load.
  * Pure: imports only zod and ./param.ts; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { param, type Level, type ParamSpec, type Sensitive } from "./param.js";
 
 /** A parameter definition as the group files write it (name and group are filled in later). */

@@ -4,7 +4,7 @@
  * and `pg_default_extensions` share. Only `name` is required; object-form schemas are valid.
  * Pure: imports only zod; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { connLimit, field, nonNegativeInt, poolMode, settingValue, stringOr } from "./common.js";
 
 /** `state` of a database: create (default), absent (drop), recreate (drop then create). */

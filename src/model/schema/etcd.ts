@@ -4,7 +4,7 @@
  * accepted for inventories written for older Pigsty versions.
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { noDefault, nonNegativeInt, port, withDefault } from "./common.js";
 

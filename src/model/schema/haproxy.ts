@@ -3,7 +3,7 @@
  * and generic node services (Pigsty NODE module, reference §6.5–6.6). Defaults are Pigsty v4's.
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { port, withDefault } from "./common.js";
 import { haproxyServiceSchema, type HaproxyService } from "./service.js";

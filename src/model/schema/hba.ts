@@ -6,7 +6,7 @@
  * model/rules, which use the alias lists exported below.
  * Pure: imports only zod; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { field } from "./common.js";
 
 /** `addr` aliases; anything else must be an IPv4 address, optionally with /mask (reference §3.3). */

@@ -4,7 +4,7 @@
  * defaults, and `HostVars`, the type of one host's resolved vars. No logic beyond assembling the
  * lists. Pure: imports only the schema files; must not import I/O modules.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { ParamGroup, ParamSpec } from "./param.js";
 import { PG_ID, PG_ID_PARAMS } from "./pg-id.js";
 import { PG_BUSINESS, PG_BUSINESS_PARAMS } from "./pg-business.js";

@@ -5,7 +5,7 @@
  * (other modules' vars). Also the per-parameter schema used by the parameter docs.
  * Pure: no I/O, no clock; output is deterministic.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ParamSpec } from "./param.js";
 import { displaySchemaOf } from "./common.js";
 import { PARAMETER_GROUPS } from "./index.js";

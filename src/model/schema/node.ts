@@ -4,7 +4,7 @@
  * that tell pgsty how to reach a host. Defaults are Pigsty's documented ones.
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { noDefault, nonNegativeInt, port, withDefault } from "./common.js";
 

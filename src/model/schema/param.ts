@@ -3,7 +3,7 @@
  * docs/parameters.md and the JSON Schema), the documented default, the level where the seed says it
  * belongs, and which parts of its value are secret. Pure: imports only zod.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** Where a parameter is meant to be set: G(lobal), C(luster), I(nstance) — the seed's "Level". */
 export type Level = "G" | "C" | "I" | "G/C" | "C/I" | "G/C/I";

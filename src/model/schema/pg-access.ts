@@ -3,7 +3,7 @@
  * L2 VIP and DNS records (seed PG_ACCESS, reference §4.7–4.9, §6, §1.4.10–1.4.11).
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { POOL_MODES, port, withDefault } from "./common.js";
 import { serviceSchema, type PgService } from "./service.js";

@@ -3,7 +3,7 @@
  * repository to use and the repository definitions (seed PG_BACKUP, reference §7).
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { withDefault } from "./common.js";
 import { pgbackrestRepoSchema, PGBACKREST_REPO_SENSITIVE, type PgBackrestRepo } from "./pgbackrest.js";

@@ -4,7 +4,7 @@
  * and locale (seed PG_BOOTSTRAP, reference §5).
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { noDefault, nonNegativeInt, port, settingValue, withDefault } from "./common.js";
 

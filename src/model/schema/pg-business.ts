@@ -3,7 +3,7 @@
  * HBA rules, crontab) and the global credentials of the system users (seed PG_BUSINESS).
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { withDefault } from "./common.js";
 import { userSchema, USER_LIST_SENSITIVE, type PgUser } from "./user.js";

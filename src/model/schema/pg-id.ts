@@ -3,7 +3,7 @@
  * reference §2). Types only: naming rules, one-primary and unique-seq checks live in model/rules.
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { field, noDefault, nonNegativeInt, port, withDefault } from "./common.js";
 

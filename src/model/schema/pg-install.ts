@@ -3,7 +3,7 @@
  * the packages and extensions to install (seed PG_INSTALL, reference §1.4.1–1.4.2, §8).
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { withDefault } from "./common.js";
 

@@ -3,7 +3,7 @@
  * PostgreSQL node (seed PG_MONITOR, reference §1.5).
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { nonNegativeInt, port, withDefault } from "./common.js";
 

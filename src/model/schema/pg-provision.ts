@@ -4,7 +4,7 @@
  * reference §3.6, §4.1). Default values live in pg-provision-defaults.ts.
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { withDefault } from "./common.js";
 import { userSchema, USER_LIST_SENSITIVE } from "./user.js";

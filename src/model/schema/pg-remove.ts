@@ -3,7 +3,7 @@
  * safeguard that refuses to remove at all (seed PG_REMOVE, reference §1.8).
  * Pure: imports only zod and sibling schema files; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineGroup } from "./param.js";
 import { withDefault } from "./common.js";
 

@@ -4,7 +4,7 @@
  * `repo1-<k with _ → ->=<value>`, so the fields are pgBackRest's repository options in snake_case.
  * Pure: imports only zod; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { field, nonNegativeInt, port, yesNo } from "./common.js";
 
 export const REPO_TYPES = ["posix", "s3", "azure", "gcs", "cifs", "sftp"] as const;

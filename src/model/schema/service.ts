@@ -3,7 +3,7 @@
  * `pg_default_services`; seed "Service/Access", reference §6.1–6.4) and node-level services
  * (`haproxy_services`, reference §6.6). Pure: imports only zod; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { field, nonNegativeInt, port } from "./common.js";
 
 /** Where a PG service routes: `default` means pg_default_service_dest; or an explicit port number. */

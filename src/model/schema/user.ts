@@ -4,7 +4,7 @@
  * memberships and `expire_at: infinity` are valid (Pigsty's templates accept them; its
  * bin/validate wrongly rejects them). Pure: imports only zod; must not import I/O modules.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { connLimit, field, poolMode, settingValue, stringOr } from "./common.js";
 
 /** `state` of a user: `create` (default) and `present` ensure it exists, `absent` drops it. */
