@@ -10,7 +10,9 @@
  *    switchover to a healthy replica (preferring one already restarted), wait until the
  *    candidate is primary and this member runs as a replica — Patroni restarts it on demotion,
  *    which usually applies the change already — then restart it as in 3 if still pending;
- *    alone in its cluster, it restarts in place (downtime, said in the outcome's reason).
+ *    alone in its cluster, it restarts in place (downtime, said in the outcome's reason);
+ * 5. if the new leader still has a restart pending, a parameter a standby must match was
+ *    lowered (see {@link primaryFirst}): the leader restarts in place, then the replicas again.
  *
  * Works the same with and without systemd (patronictl talks to the REST API). Must not import
  * the apply engine (apply.ts) nor the connectors' implementations.
@@ -87,5 +89,44 @@ export async function restartThroughPatroni(conn: Connector, rest: string, o: Pa
   await execChecked(conn, waitRoleCommand(rest, ["replica"], startSec, `${me.name} running as a replica after the switchover`), opts);
   const after = await status(0);
   if (after.pending_restart === true) await restart(["replica"], `${me.name} running again after its restart`);
-  return { ran: true, reason: `switched over from ${me.name} to ${candidate.name}${after.pending_restart === true ? ", then restarted" : " (the demotion restarted it)"}` };
+  const first = await primaryFirst(conn, cluster, restAddress(candidate.api_url)!, startSec, opts);
+  return {
+    ran: true,
+    reason: `switched over from ${me.name} to ${candidate.name}${after.pending_restart === true ? ", then restarted" : " (the demotion restarted it)"}${first ? `; ${first}` : ""}`,
+  };
+}
+
+/**
+ * A standby must allow at least what its primary allows (max_connections, max_worker_processes,
+ * max_wal_senders, max_prepared_transactions, max_locks_per_transaction), so Patroni starts a
+ * replica with the larger of its setting and the primary's (read from pg_controldata) and leaves
+ * the restart pending: a LOWERED value cannot be applied replicas first, and the leader that
+ * took over still runs with the old one. Only the primary can go first. It restarts in place —
+ * a short outage no switchover can avoid — its new values reach the replicas through WAL, and a
+ * replica restarted after replaying them takes them (retried while it has not yet).
+ * `leaderRest`: the REST API of the member leading now. Returns what it did, or nothing.
+ */
+async function primaryFirst(conn: Connector, cluster: string, leaderRest: string, startSec: number, opts: { signal?: AbortSignal }): Promise<string | undefined> {
+  const get = async <T>(rest: string, path: "/patroni" | "/cluster"): Promise<T> =>
+    parse<T>(`http://${rest}${path}`, (await execChecked(conn, restGetCommand(rest, path), opts)).stdout);
+  if ((await get<PatroniStatus>(leaderRest, "/patroni")).pending_restart !== true) return undefined;
+  const members = (await get<{ members?: ClusterMember[] }>(leaderRest, "/cluster")).members ?? [];
+  const leader = members.find((m) => isLeaderRole(m.role) && restAddress(m.api_url) === leaderRest);
+  if (!leader) throw new Error(`http://${leaderRest} no longer leads ${cluster}: its restart is still pending`);
+  await execChecked(conn, ctlRestartCommand(cluster, leader.name), opts);
+  await execChecked(conn, waitRoleCommand(leaderRest, leader.role === "standby_leader" ? ["standby_leader"] : ["master", "primary"], startSec, `${leader.name} running again after its restart`), opts);
+  const restarted: string[] = [];
+  for (const m of members) {
+    const rest = restAddress(m.api_url);
+    if (m === leader || !rest || m.pending_restart !== true) continue;
+    for (let attempt = 0; ; attempt++) {
+      await execChecked(conn, ctlRestartCommand(cluster, m.name), opts);
+      await execChecked(conn, waitRoleCommand(rest, ["replica", "standby_leader"], startSec, `${m.name} running again after its restart`), opts);
+      if ((await get<PatroniStatus>(rest, "/patroni")).pending_restart !== true) break;
+      if (attempt === 2) throw new Error(`${m.name} still has a restart pending after ${attempt + 1} restarts following its leader ${leader.name}'s`);
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+    restarted.push(m.name);
+  }
+  return `a lowered value needs the primary first: ${leader.name} restarted in place (writes paused meanwhile)${restarted.length ? `, then ${restarted.join(", ")}` : ""}`;
 }

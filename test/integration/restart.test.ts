@@ -7,7 +7,9 @@
  *
  * Two parameters, one per path: `max_pred_locks_per_transaction` is in patroni.yml's local
  * postgresql.parameters (and the DCS), `max_connections` only in Patroni's dynamic configuration
- * (step pgsql.dcs PATCHes it): both changes end in one rolling restart.
+ * (step pgsql.dcs PATCHes it): both changes end in one rolling restart. Then `max_connections`
+ * is lowered again, which a replica cannot take before its primary: the leader restarts in place
+ * after the rolling round, then the replicas.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +31,8 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
   const dir = mkdtempSync(join(tmpdir(), "pgsty-restart-it-"));
   const inv = join(dir, "pigsty.yml");
   let ips: string[] = [];
+  /** What the first change set, for the second. */
+  let raised: { readonly locks: number; readonly conns: number } | undefined;
   const write = (extra = "") => writeFileSync(inv, pgTestInventory(tb, { extraClusterVars: extra }));
   const plan = async (): Promise<Plan> => {
     const r = await cli("plan", "-i", inv, "--json");
@@ -127,6 +131,49 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     expect(Number(rows.out), rows.err).toBe(acked.length);
     console.log(`restart of pg-test for ${PARAM} and max_connections: apply ${secs(applyMs)}; writes through 5433 interrupted at most ${secs(gap)} (${failures} failed attempts); ${acked.length} acknowledged rows all present`);
 
+    expect(changesOf(await plan())).toEqual([]);
+    raised = { locks: before * 2, conns: CONNS };
+  }, 600_000);
+
+  it("max_connections lowered: after the rolling round the leader restarts in place, then the replicas; no write lost", async () => {
+    expect(raised, "the increase ran first").toBeDefined();
+    const lowered = raised!.conns - 50;
+    write(`        pg_parameters: { ${PARAM}: ${raised!.locks}, max_connections: ${lowered} }`);
+    const leaderBefore = (await patroniMembers(tb, ips[0]!)).find((m) => m.Role === "Leader")!.Host;
+
+    const acked: number[] = [];
+    let n = 1_000_000, stop = false;
+    const writer = (async () => {
+      while (!stop) {
+        const id = ++n;
+        if ((await psqlAt(ips[1]!, 5433, "dbuser_test_rw", PASSWORDS.rw, "test", `insert into app.w values (${id})`, 3000)).code === 0) acked.push(id);
+        else await sleep(100);
+      }
+    })();
+    await sleep(1000);
+    const t0 = performance.now();
+    const r = await cli("apply", "-i", inv, "--yes", "--json");
+    const applyMs = performance.now() - t0;
+    await sleep(2000);
+    stop = true;
+    await writer;
+    if (r.code !== 0) console.log(r.stdout.slice(-6000), r.stderr);
+    expect(r.code).toBe(0);
+    const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ApplyEvent);
+    const handlers = events.filter((e): e is Extract<ApplyEvent, { type: "handler_finish" }> => e.type === "handler_finish" && e.service === "patroni");
+    console.log(handlers.map((h) => `${h.host} ${h.action} ${h.status} ${secs(h.ms)}${h.reason ? ` (${h.reason})` : ""}`).join("\n"));
+    expect(handlers.find((h) => h.host === leaderBefore)?.reason).toMatch(/a lowered value needs the primary first: pg-test-\d restarted in place/);
+
+    for (const ip of ips) {
+      expect(Number(await dbsu(ip, "show max_connections")), ip).toBe(lowered);
+      expect(await dbsu(ip, "select count(*) from pg_settings where pending_restart"), ip).toBe("0");
+    }
+    const members = await patroniMembers(tb, ips[0]!);
+    expect(members.every((m) => ["running", "streaming"].includes(m.State))).toBe(true);
+    const leader = members.find((m) => m.Role === "Leader")!.Host;
+    const rows = await psqlAt(leader, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select count(*) from app.w where id = any('{${acked.join(",")}}'::int[])`);
+    expect(Number(rows.out), rows.err).toBe(acked.length);
+    console.log(`max_connections lowered on pg-test: apply ${secs(applyMs)}; ${acked.length} acknowledged rows all present`);
     expect(changesOf(await plan())).toEqual([]);
   }, 600_000);
 });

@@ -27,22 +27,27 @@ function summary(display: string): string {
   if (m) return `patronictl switchover ${m[1]} ${m[2]} → ${m[3]}`;
   m = /pgsty_get (\S+) (\d+) \/patroni\)[^]*case "\$flat" in \*'"state":"running"'\*\) case "\$flat" in (.*)\) exit/.exec(display);
   if (m) return `wait ${m[1]}:${m[2]} ${m[3]!.replaceAll(/\*'"role":"([a-z_]+)"'\*/g, "$1")}`;
-  m = /pgsty_get (\S+) (\d+) \/patroni\)/.exec(display);
+  // a /patroni read: waiting for a pending restart, or once (GET /patroni)
+  m = /pgsty_get (\S+) (\d+) \/patroni(?:\)| \|\|)/.exec(display);
   if (m) return `pending? ${m[1]}:${m[2]}`;
   m = /pgsty_get (\S+) (\d+) \/cluster/.exec(display);
   if (m) return `cluster ${m[1]}:${m[2]}`;
   return display;
 }
 
-/** A fake member: `statuses` answers its /patroni reads in turn (the last one repeats). */
-function host(statuses: string[], members: ClusterMember[], fail: (cmd: Command) => Reply | undefined = () => undefined) {
-  let i = 0;
+/**
+ * A fake cluster seen from one host: `statuses` answers the /patroni reads in turn, `members`
+ * (one list, or several answered in turn) the /cluster reads; the last answer repeats.
+ */
+function host(statuses: string[], members: ClusterMember[] | ClusterMember[][], fail: (cmd: Command) => Reply | undefined = () => undefined) {
+  const lists = Array.isArray(members[0]) ? (members as ClusterMember[][]) : [members as ClusterMember[]];
+  let i = 0, j = 0;
   return new FakeConnector((cmd) => {
     const f = fail(cmd);
     if (f) return f;
     const s = summary(cmd.display);
     if (s.startsWith("pending?")) return { stdout: statuses[Math.min(i++, statuses.length - 1)]! };
-    if (s.startsWith("cluster")) return { stdout: JSON.stringify({ members }) };
+    if (s.startsWith("cluster")) return { stdout: JSON.stringify({ members: lists[Math.min(j++, lists.length - 1)] }) };
     return {};
   });
 }
@@ -68,7 +73,7 @@ describe("patroni restart handler: restart PostgreSQL through Patroni", () => {
   });
 
   it("the leader: switchover to a replica, wait for both roles, then restart it if still pending", async () => {
-    const { out, log } = await run(host([status("master", true), status("replica", true)], cluster), "10.0.0.1");
+    const { out, log } = await run(host([status("master", true), status("replica", true), status("master", false)], cluster), "10.0.0.1");
     expect(out).toEqual({ ran: true, reason: "switched over from pg-a-1 to pg-a-2, then restarted" });
     expect(log).toEqual([
       "reload (systemd)", "pending? 10.0.0.1:8008", "cluster 10.0.0.1:8008",
@@ -78,8 +83,40 @@ describe("patroni restart handler: restart PostgreSQL through Patroni", () => {
       "pending? 10.0.0.1:8008",
       "patronictl restart pg-a pg-a-1",
       "wait 10.0.0.1:8008 replica",
+      // the new leader took everything: nothing more to do
+      "pending? 10.0.0.2:8008",
     ]);
   });
+
+  it("a lowered value (the new leader still pending): the leader restarts in place, then the replicas again", async () => {
+    const after = [member(1, "replica", { pending_restart: true }), member(2, "leader", { pending_restart: true }), member(3, "replica", { pending_restart: true })];
+    const statuses = [
+      status("master", true), // pg-a-1 before
+      status("replica", true), // pg-a-1 after its demotion: restarted again below
+      status("master", true), // pg-a-2, the new leader: still pending (Patroni kept the larger value)
+      status("replica", true), // pg-a-1 restarted once more, before it replayed the new values: retried
+      status("replica", false), // pg-a-1 again: done
+      status("replica", false), // pg-a-3: done
+    ];
+    const { out, log } = await run(host(statuses, [cluster, after]), "10.0.0.1");
+    expect(out).toEqual({
+      ran: true,
+      reason: "switched over from pg-a-1 to pg-a-2, then restarted; a lowered value needs the primary first: pg-a-2 restarted in place (writes paused meanwhile), then pg-a-1, pg-a-3",
+    });
+    expect(log.slice(9)).toEqual([
+      "pending? 10.0.0.2:8008", "cluster 10.0.0.2:8008",
+      "patronictl restart pg-a pg-a-2", "wait 10.0.0.2:8008 master|primary",
+      "patronictl restart pg-a pg-a-1", "wait 10.0.0.1:8008 replica|standby_leader", "pending? 10.0.0.1:8008",
+      "patronictl restart pg-a pg-a-1", "wait 10.0.0.1:8008 replica|standby_leader", "pending? 10.0.0.1:8008",
+      "patronictl restart pg-a pg-a-3", "wait 10.0.0.3:8008 replica|standby_leader", "pending? 10.0.0.3:8008",
+    ]);
+  });
+
+  it("a replica that never takes the lowered value fails the handler after three restarts", async () => {
+    const after = [member(1, "replica"), member(2, "leader", { pending_restart: true }), member(3, "replica", { pending_restart: true })];
+    const conn = host([status("master", true), status("replica", false), status("master", true), status("replica", true)], [cluster, after]);
+    await expect(runHandler({ connector: conn, facts: hostFacts() }, handler("10.0.0.1"))).rejects.toThrow(/pg-a-3 still has a restart pending after 3 restarts following its leader pg-a-2's/);
+  }, 20_000);
 
   it("the leader whose demotion already applied the change is not restarted again", async () => {
     const { out, log } = await run(host([status("master", true), status("replica", false)], cluster), "10.0.0.1");
@@ -131,7 +168,7 @@ describe("patroni restart handler: restart PostgreSQL through Patroni", () => {
   });
 
   it("no argv carries a secret: patronictl reads the credentials from patroni.yml", async () => {
-    const conn = host([status("master", true), status("replica", true)], cluster);
+    const conn = host([status("master", true), status("replica", true), status("master", false)], cluster);
     await run(conn, "10.0.0.1");
     for (const c of conn.commands.filter((x) => x.display.includes("patronictl"))) expect(c.text).toMatch(/^out=\$\(patronictl -c \/etc\/patroni\/patroni\.yml (restart|switchover) pg-a /);
   });
