@@ -11,7 +11,7 @@
  * Handlers run after the host's tasks of the step, once per service (handlers.ts); Patroni
  * restarts wait until no later step can ask for them again (Patroni's file, then after its
  * launch its DCS configuration: one restart, not one per step; a launch that started the daemon
- * cancels its host's) and roll: replicas first, primaries last (each leader
+ * cancels its host's) and roll: replicas first, the members leading now last (each leader
  * hands over in a switchover first: patroni-restart.ts). A cluster-wide trigger (Patroni's DCS
  * configuration) restarts every member of the cluster in the step that did not trigger it. Handlers of
  * changes already made also run when a later task of the host failed: nothing could detect a
@@ -29,6 +29,7 @@ import type { Connector } from "./connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import { maskerFor, type ApplyEvent, type HostRecap, type TaskStatus } from "./events.js";
 import { isRolling, runHandler, serviceOf, Triggers, type Handler, type HandlerRunner, type HostFacts, type ServiceInfo } from "./handlers.js";
+import { leadingNow } from "./patroni-restart.js";
 import { primariesOf, rollingWaves, wavesOf, type HostRole, type Wave } from "./waves.js";
 import type { WaveOrder } from "../modules/module.js";
 import { OPS, type Op, type OpDiff } from "../ops/index.js";
@@ -270,12 +271,27 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
     await Promise.all(w.hosts.map((h) => (w.unlimited ? job(runs.get(h)!) : limit(() => job(runs.get(h)!)))));
   };
 
+  /**
+   * The roles to roll by: the inventory's, except that the members whose Patroni leads now go
+   * last (after a failover the inventory's primary is a replica; its leader, restarted among the
+   * replicas, would switch over to a member not yet restarted and leave it pending).
+   */
+  async function liveRoles(list: readonly { host: string; h: Handler }[]): Promise<ReadonlyMap<string, HostRole>> {
+    const asked = list.filter((x) => x.h.service === "patroni" && x.h.rest && runs.get(x.host)?.session.connector);
+    if (asked.length === 0) return roles;
+    const leading = await leadingNow(asked.map((x) => ({ conn: runs.get(x.host)!.session.connector!, rest: x.h.rest! })));
+    if (leading.size === 0) return roles;
+    const live = new Map(roles);
+    for (const x of asked) live.set(x.host, { ...roles.get(x.host), primary: leading.has(x.h.rest!) });
+    return live;
+  }
+
   async function runRolling(list: readonly { host: string; step: string; h: Handler }[]): Promise<void> {
     // a replica whose restart failed keeps its cluster's primary from restarting
     const failedClusters = new Set<string>();
     // in inventory order, not in the order hosts happened to finish the step: restarts are predictable
     const restartHosts = [...new Set(list.map((x) => x.host))].sort((a, b) => input.hosts.indexOf(a) - input.hosts.indexOf(b));
-    for (const w of rollingWaves(restartHosts, roles)) {
+    for (const w of rollingWaves(restartHosts, await liveRoles(list))) {
       await runWave(w, async (r) => {
         const cluster = roles.get(r.host)?.cluster;
         for (const x of list.filter((y) => y.host === r.host)) {

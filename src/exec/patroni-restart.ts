@@ -11,15 +11,16 @@
  *    candidate is primary and this member runs as a replica — Patroni restarts it on demotion,
  *    which usually applies the change already — then restart it as in 3 if still pending;
  *    alone in its cluster, it restarts in place (downtime, said in the outcome's reason);
- * 5. if the new leader still has a restart pending, a parameter a standby must match was
- *    lowered (see {@link primaryFirst}): the leader restarts in place, then the replicas again.
+ * 5. if a replica restarted before still has a restart pending, a parameter a standby must
+ *    match was lowered (see {@link primaryFirst}): the new leader reloads and restarts in
+ *    place, then the replicas again.
  *
  * Works the same with and without systemd (patronictl talks to the REST API). Must not import
  * the apply engine (apply.ts) nor the connectors' implementations.
  */
 import { execChecked, type Connector } from "./connector.js";
 import {
-  ctlRestartCommand, ctlSwitchoverCommand, isLeaderRole, pendingRestartCommand, restAddress, restGetCommand, waitRoleCommand,
+  ctlReloadCommand, ctlRestartCommand, ctlSwitchoverCommand, isLeaderRole, pendingRestartCommand, restAddress, restGetCommand, waitRoleCommand,
   type ClusterMember, type PatroniStatus,
 } from "../ops/patroni-ctl.js";
 
@@ -49,6 +50,24 @@ export function switchoverCandidates(members: readonly ClusterMember[], leader: 
   return members
     .filter((m) => m.name !== leader && !isLeaderRole(m.role) && HEALTHY.has(m.state) && m.tags?.nofailover !== true && restAddress(m.api_url) !== undefined)
     .sort((a, b) => Number(b.role === "sync_standby") - Number(a.role === "sync_standby") || Number(a.pending_restart === true) - Number(b.pending_restart === true) || lag(a) - lag(b));
+}
+
+/**
+ * Which of these members lead their cluster now, each asked through its own connector (the
+ * inventory's primary may have failed over since). A member that cannot be asked is left out:
+ * its restart handler reads the cluster again anyway.
+ */
+export async function leadingNow(members: readonly { readonly conn: Connector; readonly rest: string }[]): Promise<Set<string>> {
+  const leading = new Set<string>();
+  await Promise.all(members.map(async ({ conn, rest }) => {
+    try {
+      const r = await conn.exec(restGetCommand(rest, "/patroni"));
+      if (r.code === 0 && isLeaderRole((JSON.parse(r.stdout) as PatroniStatus).role)) leading.add(rest);
+    } catch {
+      // not known: the inventory's role stands
+    }
+  }));
+  return leading;
 }
 
 /** Restarts the PostgreSQL of the member whose REST API is `rest` (host:port), safely. */
@@ -84,16 +103,34 @@ export async function restartThroughPatroni(conn: Connector, rest: string, o: Pa
     throw new Error(`cannot restart leader ${me.name} of ${cluster} without downtime: no healthy replica to switch over to (${members.map((m) => `${m.name} ${m.role} ${m.state}`).join(", ")}); restart it by hand when that is acceptable`);
   }
   const standby = me.role === "standby_leader";
+  // replicas (restarted before their leader) that still wait for a restart could not take a
+  // lowered value: asked live, as the DCS copy of their state lags by a loop
+  const lowered = await anyPending(conn, members.filter((m) => m !== me), opts);
   await execChecked(conn, ctlSwitchoverCommand(cluster, me.name, candidate.name), opts);
   await execChecked(conn, waitRoleCommand(restAddress(candidate.api_url)!, standby ? ["standby_leader"] : ["master", "primary"], startSec, `${candidate.name} leading after the switchover`), opts);
   await execChecked(conn, waitRoleCommand(rest, ["replica"], startSec, `${me.name} running as a replica after the switchover`), opts);
   const after = await status(0);
   if (after.pending_restart === true) await restart(["replica"], `${me.name} running again after its restart`);
-  const first = await primaryFirst(conn, cluster, restAddress(candidate.api_url)!, startSec, opts);
+  const first = lowered ? await primaryFirst(conn, cluster, restAddress(candidate.api_url)!, o.settleSec ?? 20, startSec, opts) : undefined;
   return {
     ran: true,
     reason: `switched over from ${me.name} to ${candidate.name}${after.pending_restart === true ? ", then restarted" : " (the demotion restarted it)"}${first ? `; ${first}` : ""}`,
   };
+}
+
+/** Whether any of these members' Patroni (asked directly) has a restart pending. */
+async function anyPending(conn: Connector, members: readonly ClusterMember[], opts: { signal?: AbortSignal }): Promise<boolean> {
+  for (const m of members) {
+    const rest = restAddress(m.api_url);
+    if (!rest) continue;
+    const r = await conn.exec(restGetCommand(rest, "/patroni"), opts);
+    try {
+      if (r.code === 0 && (JSON.parse(r.stdout) as PatroniStatus).pending_restart === true) return true;
+    } catch {
+      // not JSON: not known to be pending
+    }
+  }
+  return false;
 }
 
 /**
@@ -104,29 +141,35 @@ export async function restartThroughPatroni(conn: Connector, rest: string, o: Pa
  * took over still runs with the old one. Only the primary can go first. It restarts in place —
  * a short outage no switchover can avoid — its new values reach the replicas through WAL, and a
  * replica restarted after replaying them takes them (retried while it has not yet).
- * `leaderRest`: the REST API of the member leading now. Returns what it did, or nothing.
+ * `leaderRest`: the REST API of the member leading now; `settleSec`: how long to wait for its
+ * pending restart to show. Returns what it did, or nothing.
  */
-async function primaryFirst(conn: Connector, cluster: string, leaderRest: string, startSec: number, opts: { signal?: AbortSignal }): Promise<string | undefined> {
+async function primaryFirst(conn: Connector, cluster: string, leaderRest: string, settleSec: number, startSec: number, opts: { signal?: AbortSignal }): Promise<string | undefined> {
   const get = async <T>(rest: string, path: "/patroni" | "/cluster"): Promise<T> =>
     parse<T>(`http://${rest}${path}`, (await execChecked(conn, restGetCommand(rest, path), opts)).stdout);
-  if ((await get<PatroniStatus>(leaderRest, "/patroni")).pending_restart !== true) return undefined;
   const members = (await get<{ members?: ClusterMember[] }>(leaderRest, "/cluster")).members ?? [];
   const leader = members.find((m) => isLeaderRole(m.role) && restAddress(m.api_url) === leaderRest);
-  if (!leader) throw new Error(`http://${leaderRest} no longer leads ${cluster}: its restart is still pending`);
+  if (!leader) throw new Error(`http://${leaderRest} does not lead ${cluster} after the switchover`);
+  // promoted, it still runs with its replica's file (the larger values): a reload writes the
+  // primary's, and only then does Patroni flag the restart
+  await execChecked(conn, ctlReloadCommand(cluster, leader.name), opts);
+  const pending = parse<PatroniStatus>(`http://${leaderRest}/patroni`, (await execChecked(conn, pendingRestartCommand(leaderRest, settleSec), opts)).stdout);
+  if (pending.pending_restart !== true) return undefined;
   await execChecked(conn, ctlRestartCommand(cluster, leader.name), opts);
   await execChecked(conn, waitRoleCommand(leaderRest, leader.role === "standby_leader" ? ["standby_leader"] : ["master", "primary"], startSec, `${leader.name} running again after its restart`), opts);
   const restarted: string[] = [];
   for (const m of members) {
     const rest = restAddress(m.api_url);
-    if (m === leader || !rest || m.pending_restart !== true) continue;
-    for (let attempt = 0; ; attempt++) {
+    if (m === leader || !rest) continue;
+    // asked live each time (the DCS copy lags by a loop); retried while it has not yet
+    // replayed its leader's new values
+    for (let restarts = 0; (await get<PatroniStatus>(rest, "/patroni")).pending_restart === true; restarts++) {
+      if (restarts === 3) throw new Error(`${m.name} still has a restart pending after ${restarts} restarts following its leader ${leader.name}'s`);
+      if (restarts > 0) await new Promise((res) => setTimeout(res, 2000));
       await execChecked(conn, ctlRestartCommand(cluster, m.name), opts);
       await execChecked(conn, waitRoleCommand(rest, ["replica", "standby_leader"], startSec, `${m.name} running again after its restart`), opts);
-      if ((await get<PatroniStatus>(rest, "/patroni")).pending_restart !== true) break;
-      if (attempt === 2) throw new Error(`${m.name} still has a restart pending after ${attempt + 1} restarts following its leader ${leader.name}'s`);
-      await new Promise((res) => setTimeout(res, 2000));
+      if (restarts === 0) restarted.push(m.name);
     }
-    restarted.push(m.name);
   }
   return `a lowered value needs the primary first: ${leader.name} restarted in place (writes paused meanwhile)${restarted.length ? `, then ${restarted.join(", ")}` : ""}`;
 }

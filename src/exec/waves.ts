@@ -11,8 +11,8 @@
  *   a primary whose cluster has a host that stopped is not started (apply.ts): stopping the
  *   leader while a replica could not be stopped would let that replica take over.
  * - rolling restarts (`rollingWaves`, for Patroni): the replicas one at a time per cluster, the
- *   clusters side by side, then the primaries last (inventory roles; the restart handler reads
- *   who leads now and switches over before restarting a leader: exec/patroni-restart.ts).
+ *   clusters side by side, then the primaries last (the members leading now, asked by apply.ts;
+ *   the restart handler switches over before restarting a leader: exec/patroni-restart.ts).
  */
 import type { WaveOrder } from "../modules/module.js";
 

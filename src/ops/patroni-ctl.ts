@@ -95,6 +95,13 @@ printf '%s\n' "$out"
 [ "$rc" = 0 ] && printf '%s\n' "$out" | grep -qF ${`Success: restart on member ${member}`} || { echo ${`patronictl restart of ${member} failed`} >&2; exit 1; }`;
 }
 
+/** Asks one member's Patroni to reload its configuration (done at its next HA loop). */
+export function ctlReloadCommand(cluster: string, member: string): Command {
+  return sh`out=$(${raw(CTL)} reload ${cluster} ${member} --force 2>&1); rc=$?
+printf '%s\n' "$out"
+[ "$rc" = 0 ] && printf '%s\n' "$out" | grep -qF ${`Reload request received for member ${member}`} || { echo ${`patronictl reload of ${member} failed`} >&2; exit 1; }`;
+}
+
 /** Hands the leader lock from `leader` to `candidate`, a planned switchover. */
 export function ctlSwitchoverCommand(cluster: string, leader: string, candidate: string): Command {
   return sh`out=$(${raw(CTL)} switchover ${cluster} --leader ${leader} --candidate ${candidate} --force 2>&1); rc=$?

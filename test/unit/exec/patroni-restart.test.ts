@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Command } from "../../../src/exec/command.js";
 import { runHandler, Triggers, type Handler, type HostFacts } from "../../../src/exec/handlers.js";
-import { switchoverCandidates } from "../../../src/exec/patroni-restart.js";
+import { leadingNow, switchoverCandidates } from "../../../src/exec/patroni-restart.js";
 import type { FactSet } from "../../../src/facts/fact.js";
 import { pendingRestartCommand, restGetCommand, waitRoleCommand, type ClusterMember } from "../../../src/ops/patroni-ctl.js";
 import { DEBIAN, DEBIAN_NO_SYSTEMD, factSet, FakeConnector, task, type Reply } from "../ops/fake.js";
@@ -73,48 +73,60 @@ describe("patroni restart handler: restart PostgreSQL through Patroni", () => {
   });
 
   it("the leader: switchover to a replica, wait for both roles, then restart it if still pending", async () => {
-    const { out, log } = await run(host([status("master", true), status("replica", true), status("master", false)], cluster), "10.0.0.1");
+    const statuses = [status("master", true), status("replica", false), status("replica", false), status("replica", true)];
+    const { out, log } = await run(host(statuses, cluster), "10.0.0.1");
     expect(out).toEqual({ ran: true, reason: "switched over from pg-a-1 to pg-a-2, then restarted" });
     expect(log).toEqual([
       "reload (systemd)", "pending? 10.0.0.1:8008", "cluster 10.0.0.1:8008",
+      // the replicas, asked live, took the change: nothing lowered
+      "pending? 10.0.0.2:8008", "pending? 10.0.0.3:8008",
       "patronictl switchover pg-a pg-a-1 → pg-a-2",
       "wait 10.0.0.2:8008 master|primary",
       "wait 10.0.0.1:8008 replica",
       "pending? 10.0.0.1:8008",
       "patronictl restart pg-a pg-a-1",
       "wait 10.0.0.1:8008 replica",
-      // the new leader took everything: nothing more to do
-      "pending? 10.0.0.2:8008",
     ]);
   });
 
-  it("a lowered value (the new leader still pending): the leader restarts in place, then the replicas again", async () => {
-    const after = [member(1, "replica", { pending_restart: true }), member(2, "leader", { pending_restart: true }), member(3, "replica", { pending_restart: true })];
+  it("a lowered value (a restarted replica still pending): the new leader reloads and restarts in place, then the replicas again", async () => {
+    const after = [member(1, "replica"), member(2, "leader"), member(3, "replica")];
     const statuses = [
       status("master", true), // pg-a-1 before
+      status("replica", true), // pg-a-2, restarted before its leader, still pending: Patroni kept the larger value
       status("replica", true), // pg-a-1 after its demotion: restarted again below
-      status("master", true), // pg-a-2, the new leader: still pending (Patroni kept the larger value)
-      status("replica", true), // pg-a-1 restarted once more, before it replayed the new values: retried
-      status("replica", false), // pg-a-1 again: done
-      status("replica", false), // pg-a-3: done
+      status("master", true), // pg-a-2, the new leader, after its reload
+      status("replica", true), // pg-a-1: pending
+      status("replica", true), // pg-a-1 restarted once, before it replayed the new values: again
+      status("replica", false), // pg-a-1: done
+      status("replica", true), // pg-a-3: pending
+      status("replica", false), // pg-a-3 restarted: done
     ];
-    const { out, log } = await run(host(statuses, [cluster, after]), "10.0.0.1");
+    const conn = host(statuses, [cluster, after]);
+    const { out, log } = await run(conn, "10.0.0.1");
     expect(out).toEqual({
       ran: true,
       reason: "switched over from pg-a-1 to pg-a-2, then restarted; a lowered value needs the primary first: pg-a-2 restarted in place (writes paused meanwhile), then pg-a-1, pg-a-3",
     });
-    expect(log.slice(9)).toEqual([
-      "pending? 10.0.0.2:8008", "cluster 10.0.0.2:8008",
+    expect(log.slice(3)).toEqual([
+      "pending? 10.0.0.2:8008",
+      "patronictl switchover pg-a pg-a-1 → pg-a-2", "wait 10.0.0.2:8008 master|primary", "wait 10.0.0.1:8008 replica",
+      "pending? 10.0.0.1:8008", "patronictl restart pg-a pg-a-1", "wait 10.0.0.1:8008 replica",
+      "cluster 10.0.0.2:8008", expect.stringContaining("reload pg-a pg-a-2 --force"), "pending? 10.0.0.2:8008",
       "patronictl restart pg-a pg-a-2", "wait 10.0.0.2:8008 master|primary",
-      "patronictl restart pg-a pg-a-1", "wait 10.0.0.1:8008 replica|standby_leader", "pending? 10.0.0.1:8008",
-      "patronictl restart pg-a pg-a-1", "wait 10.0.0.1:8008 replica|standby_leader", "pending? 10.0.0.1:8008",
-      "patronictl restart pg-a pg-a-3", "wait 10.0.0.3:8008 replica|standby_leader", "pending? 10.0.0.3:8008",
+      "pending? 10.0.0.1:8008", "patronictl restart pg-a pg-a-1", "wait 10.0.0.1:8008 replica|standby_leader",
+      "pending? 10.0.0.1:8008", "patronictl restart pg-a pg-a-1", "wait 10.0.0.1:8008 replica|standby_leader",
+      "pending? 10.0.0.1:8008",
+      "pending? 10.0.0.3:8008", "patronictl restart pg-a pg-a-3", "wait 10.0.0.3:8008 replica|standby_leader",
+      "pending? 10.0.0.3:8008",
     ]);
+    // the new leader's pending restart shows after its reload: waited for
+    expect(conn.commands.find((c) => c.display.includes("pgsty_get 10.0.0.2 8008 /patroni)") && c.text.includes("SECONDS + 20"))).toBeDefined();
   });
 
   it("a replica that never takes the lowered value fails the handler after three restarts", async () => {
-    const after = [member(1, "replica"), member(2, "leader", { pending_restart: true }), member(3, "replica", { pending_restart: true })];
-    const conn = host([status("master", true), status("replica", false), status("master", true), status("replica", true)], [cluster, after]);
+    const after = [member(1, "replica"), member(2, "leader"), member(3, "replica")];
+    const conn = host([status("master", true), status("replica", true), status("replica", false), status("master", true), status("replica", false), status("replica", true)], [cluster, after]);
     await expect(runHandler({ connector: conn, facts: hostFacts() }, handler("10.0.0.1"))).rejects.toThrow(/pg-a-3 still has a restart pending after 3 restarts following its leader pg-a-2's/);
   }, 20_000);
 
@@ -168,9 +180,21 @@ describe("patroni restart handler: restart PostgreSQL through Patroni", () => {
   });
 
   it("no argv carries a secret: patronictl reads the credentials from patroni.yml", async () => {
-    const conn = host([status("master", true), status("replica", true), status("master", false)], cluster);
+    const conn = host([status("master", true), status("replica", false), status("replica", false), status("replica", true)], cluster);
     await run(conn, "10.0.0.1");
     for (const c of conn.commands.filter((x) => x.display.includes("patronictl"))) expect(c.text).toMatch(/^out=\$\(patronictl -c \/etc\/patroni\/patroni\.yml (restart|switchover) pg-a /);
+  });
+
+  it("who leads now, asked of each member: an unanswered or failed read leaves it out", async () => {
+    const answer = (r: Reply) => new FakeConnector(() => r);
+    const leading = await leadingNow([
+      { conn: answer({ stdout: status("replica", false) }), rest: "10.0.0.1:8008" },
+      { conn: answer({ stdout: status("master", false) }), rest: "10.0.0.2:8008" },
+      { conn: answer({ stdout: status("standby_leader", false) }), rest: "10.0.0.3:8008" },
+      { conn: answer({ code: 1, stderr: "no answer" }), rest: "10.0.0.4:8008" },
+      { conn: answer({ stdout: "not json" }), rest: "10.0.0.5:8008" },
+    ]);
+    expect([...leading].sort()).toEqual(["10.0.0.2:8008", "10.0.0.3:8008"]);
   });
 
   it("candidates: healthy, failover allowed, synchronous first, then already restarted, then least lag", () => {
