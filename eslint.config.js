@@ -19,7 +19,12 @@ export default tseslint.config(
   },
   {
     files: ["bin/*", "**/*.mjs", "**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", performance: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly", console: "readonly", URL: "readonly", performance: "readonly",
+        setTimeout: "readonly", clearTimeout: "readonly", fetch: "readonly", AbortSignal: "readonly",
+      },
+    },
     rules: { "no-console": "off" },
   },
 );
