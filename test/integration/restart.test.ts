@@ -110,6 +110,8 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ApplyEvent);
     const handlers = events.filter((e): e is Extract<ApplyEvent, { type: "handler_finish" }> => e.type === "handler_finish" && e.service === "patroni");
     console.log(handlers.map((h) => `${h.host} ${h.action} ${h.status} ${secs(h.ms)}${h.reason ? ` (${h.reason})` : ""}`).join("\n"));
+    console.log(`steps over 1 s: ${events.flatMap((e) => (e.type === "step_finish" && e.ms > 1000 ? [`${e.step} ${secs(e.ms)}`] : [])).join(", ")}`);
+    console.log(`tasks over 1 s: ${events.flatMap((e) => (e.type === "task_finish" && e.ms > 1000 ? [`${e.address} ${e.status} ${secs(e.ms)}${e.reason ? ` (${e.reason})` : ""}`] : [])).join("\n")}`);
     expect(handlers.map((h) => [h.host, h.action, h.status])).toEqual([[ips[1], "restart", "changed"], [ips[2], "restart", "changed"], [old, "restart", "changed"]]);
     expect(handlers[2]!.reason).toMatch(/^switched over from pg-test-1 to pg-test-[23]/);
 
