@@ -3,8 +3,9 @@
  *
  * Steps run in playbook order; within a step, waves (waves.ts) and the hosts of a wave in
  * parallel under p-limit(`forks`). On one host the step's tasks run in order, each one:
- * re-check (its facts re-read just before, when the plan had a change for it or anything changed
- * on the host since the facts were read; otherwise the plan's facts, no round trip) → re-diff →
+ * re-check (against facts read after the host's last change: at the step's start when the plan
+ * had a change in it, and again — for the rest of the step in one round trip — after each
+ * change; otherwise the plan's facts, no round trip) → re-diff →
  * apply only if still needed → invalidate its facts. Tasks the plan found unchanged are diffed
  * too, so a change made earlier in the run that affects them is still converged.
  *
@@ -190,7 +191,7 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
     }
   }
 
-  /** After a change on the host, the facts of the next step's tasks are read again, at once. */
+  /** After a change on the host, the facts of these tasks (the rest of a step) are read again, at once. */
   async function rereadStep(r: HostRun, tasks: readonly TaskSpec[]): Promise<void> {
     const needs = tasks.flatMap((t) => {
       try {
@@ -232,6 +233,10 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
         skip(r, tasks.slice(i), r.stopped ? `host stopped: ${r.stopped}` : "interrupted");
         break;
       }
+      // after a change on the host, the facts of this task and of the rest of the step are read
+      // again in one round trip, not one per task: each task still checks facts read after the
+      // host's last change, and a step with one change costs one trip more, not one per task
+      if (r.dirty) await rereadStep(r, tasks.slice(i));
       const res = await runTask(r, task);
       if (res.status === "ok") r.ok++;
       else if (res.status === "changed") {

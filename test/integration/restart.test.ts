@@ -39,6 +39,19 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     expect(r.stderr).toBe("");
     return JSON.parse(r.stdout) as Plan;
   };
+  /**
+   * `patronictl list` once every member shows running or streaming (up to 30 s): it reads each
+   * member's state from the DCS, which a member updates once per loop, so a member apply saw
+   * running may still be listed as starting for a few seconds.
+   */
+  const settled = async (ip: string) => {
+    let members = await patroniMembers(tb, ip);
+    for (let i = 0; i < 30 && !members.every((m) => ["running", "streaming"].includes(m.State)); i++) {
+      await sleep(1000);
+      members = await patroniMembers(tb, ip);
+    }
+    return members;
+  };
   const dbsu = (ip: string, sql: string) => side(tb, ip, `runuser -u postgres -- /usr/lib/postgresql/15/bin/psql -XAt -h /var/run/postgresql -c "${sql}"`);
 
   beforeAll(async () => {
@@ -122,7 +135,7 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
       expect(await dbsu(ip, "select count(*) from pg_settings where pending_restart"), ip).toBe("0");
     }
     // the leader is a former replica, the old one a replica; all members healthy
-    const members = await patroniMembers(tb, ips[1]!);
+    const members = await settled(ips[1]!);
     const leader = members.find((m) => m.Role === "Leader")?.Host;
     expect([ips[1], ips[2]]).toContain(leader);
     expect(members.find((m) => m.Host === old)?.Role).toBe("Replica");
@@ -172,7 +185,7 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
       expect(Number(await dbsu(ip, "show max_connections")), ip).toBe(lowered);
       expect(await dbsu(ip, "select count(*) from pg_settings where pending_restart"), ip).toBe("0");
     }
-    const members = await patroniMembers(tb, ips[0]!);
+    const members = await settled(ips[0]!);
     expect(members.every((m) => ["running", "streaming"].includes(m.State))).toBe(true);
     const leader = members.find((m) => m.Role === "Leader")!.Host;
     const rows = await psqlAt(leader, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select count(*) from app.w where id = any('{${acked.join(",")}}'::int[])`);
