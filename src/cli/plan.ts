@@ -13,6 +13,7 @@ import { expandPlaybook, type Expansion } from "../plan/expand.js";
 import { runPreflight } from "../plan/preflight.js";
 import { knownTags, loadPlaybook } from "../plan/playbook.js";
 import { maskArgs, maskSecretsInText } from "../plan/compare.js";
+import type { TaskSpec } from "../plan/types.js";
 import { materializeSecrets } from "../modules/deferred-secret.js";
 import { diagnosticJson, formatDiagnostics } from "../render/diagnostics.js";
 import { renderPlanHuman } from "../render/plan-human.js";
@@ -113,28 +114,68 @@ export function renderCommand(o: RenderOptions, out: Output): number {
   if (!exp) return fail(diagnostics, { json: false }, out);
   mkdirSync(o.out, { recursive: true, mode: 0o700 });
   let files = 0, sensitive = 0;
+  const made = new Set<string>();
+  // what hosts share is written as they share it: a file's text once per (frozen) task, and
+  // objects.json once for hosts whose objects come from the same (frozen) lists — a cluster's members
+  const texts = new WeakMap<object, string>();
+  let last: { lists: readonly (readonly TaskSpec[])[]; text: string } | undefined;
   for (const host of front.selected) {
-    const objects: Record<string, unknown[]> = {};
+    const objectLists: (readonly TaskSpec[])[] = [];
     for (const tasks of exp.tasksOf(host).values()) {
+      let objects = false;
       for (const t of tasks) {
         if (t.op === "file") {
           const path = join(o.out, host, String(t.args.path));
-          mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-          const content = String(t.args.content);
-          writeFileSync(path, o.withSecrets ? materializeSecrets(content) : maskSecretsInText(content));
+          const dir = dirname(path);
+          if (!made.has(dir)) {
+            mkdirSync(dir, { recursive: true, mode: 0o700 });
+            made.add(dir);
+          }
+          let text = texts.get(t.args);
+          if (text === undefined) {
+            const content = String(t.args.content);
+            text = o.withSecrets ? materializeSecrets(content) : maskSecretsInText(content);
+            if (Object.isFrozen(t.args)) texts.set(t.args, text);
+          }
+          writeFileSync(path, text);
           // files with secrets are as private here as on the host
           if (t.args.sensitive) {
             chmodSync(path, 0o600);
             sensitive++;
           }
           files++;
-        } else if (t.op.startsWith("pg.")) (objects[t.op] ??= []).push(maskArgs(t.args, t.sensitive));
+        } else if (t.op.startsWith("pg.")) objects = true;
       }
+      if (objects) objectLists.push(tasks);
     }
-    if (Object.keys(objects).length) writeFileSync(join(o.out, host, "objects.json"), `${JSON.stringify(sortKeysDeep(objects), null, 2)}\n`);
+    if (objectLists.length === 0) continue;
+    const same = last && last.lists.length === objectLists.length && objectLists.every((l, i) => Object.isFrozen(l) && l === last!.lists[i]);
+    if (!same) last = { lists: objectLists, text: objectsJson(objectLists) };
+    writeFileSync(join(o.out, host, "objects.json"), last!.text);
   }
   out.stderr(`rendered ${files} files for ${front.selected.length} hosts into ${o.out}: ${sensitive} hold secrets (mode 0600), ${o.withSecrets ? "written in full" : "masked as (sensitive); --with-secrets writes them"}`);
   return 0;
+}
+
+/** objects.json: the database objects of the lists, by op, secrets masked, keys sorted. */
+function objectsJson(lists: readonly (readonly TaskSpec[])[]): string {
+  const objects: Record<string, unknown[]> = {};
+  for (const tasks of lists) for (const t of tasks) if (t.op.startsWith("pg.")) (objects[t.op] ??= []).push(shownArgs(t));
+  // each entry is sorted already (sortKeysDeep of the whole, done in parts)
+  const sorted = Object.fromEntries(Object.keys(objects).sort().map((op) => [op, objects[op]]));
+  return `${JSON.stringify(sorted, null, 2)}\n`;
+}
+
+/** A task's args masked, keys sorted; once for a task that clusters share (frozen: modules/intern.ts). */
+const shown = new WeakMap<TaskSpec, unknown>();
+
+function shownArgs(t: TaskSpec): unknown {
+  let v = shown.get(t);
+  if (v === undefined) {
+    v = sortKeysDeep(maskArgs(t.args, t.sensitive));
+    if (Object.isFrozen(t)) shown.set(t, v);
+  }
+  return v;
 }
 
 function sortKeysDeep(v: unknown): unknown {

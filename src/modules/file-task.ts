@@ -2,7 +2,21 @@
 import type { TaskDraft } from "../plan/types.js";
 import type { RenderedFile } from "./types.js";
 
+/** Drafts of files that hosts share (frozen: modules/memo.ts), so that the hosts share the draft too. */
+const drafts = new WeakMap<RenderedFile, TaskDraft>();
+
 export function fileTask(f: RenderedFile): TaskDraft {
+  if (!Object.isFrozen(f)) return draft(f);
+  let t = drafts.get(f);
+  if (!t) {
+    t = draft(f);
+    Object.freeze(t.args);
+    drafts.set(f, Object.freeze(t));
+  }
+  return t;
+}
+
+function draft(f: RenderedFile): TaskDraft {
   return {
     op: "file",
     key: f.path,

@@ -9,6 +9,9 @@
  * are deep-frozen: a caller that changed one would change it for every host (and frozen data
  * lets the YAML writer reuse what it wrote for it).
  *
+ * A shared computation may use another: the inner one records on the plain context and passes
+ * its reads to the outer recorder, so both are replayed for the next host.
+ *
  * Bounded, so memory stays flat on 3,000 hosts: hosts are expanded in inventory order, the
  * members of a cluster next to each other, and the most recent results catch the repeats.
  * Lives as long as the model (a WeakMap on it): nothing outlives a command.
@@ -43,10 +46,14 @@ export function sharedAcrossHosts<T, A extends readonly unknown[]>(ctx: HostCont
     const e = entries[i]!;
     if (sameArgs(e.args, args) && sameReads(ctx, e.reads)) return e.value as T;
   }
-  const reads = new Map<string, Read>();
-  const value = deepFreeze(compute(recording(ctx, reads), ...args));
+  const reads = new Reads();
+  // Nested in another shared computation: record on the plain context and pass every read on to
+  // the outer recorder (a proxy over a proxy would trip the outer one's enumeration traps when V8
+  // checks the get trap's invariants, tying the outer result to its host).
+  const outer = recorders.get(ctx);
+  const value = deepFreeze(compute(recording(outer?.ctx ?? ctx, reads, outer?.note), ...args));
   if (entries.length >= MAX_ENTRIES) entries.shift();
-  entries.push({ args, reads: [...reads.values()], value });
+  entries.push({ args, reads: reads.list, value });
   return value;
 }
 
@@ -64,7 +71,18 @@ function sameReads(ctx: HostContext, reads: readonly Read[]): boolean {
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
     Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
+    // no call per string or number: results hold thousands of them
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x !== null && typeof x === "object") deepFreeze(x);
+      }
+    } else {
+      for (const k of Object.keys(v)) {
+        const x: unknown = (v as Record<string, unknown>)[k];
+        if (x !== null && typeof x === "object") deepFreeze(x);
+      }
+    }
   }
   return v;
 }
@@ -82,10 +100,29 @@ function readAgain(ctx: HostContext, [kind, key]: Read): unknown {
   }
 }
 
-/** `ctx` as the computation sees it: the same values, every read noted in `reads`. */
-function recording(ctx: HostContext, reads: Map<string, Read>): HostContext {
-  const note = (kind: Read[0], key: string, value: unknown) => {
-    if (!reads.has(`${kind}:${key}`)) reads.set(`${kind}:${key}`, [kind, key, value]);
+type Note = (kind: Read[0], key: string, value: unknown) => void;
+
+/** Each recording context: the context it stands for and where its reads go. */
+const recorders = new WeakMap<HostContext, { readonly ctx: HostContext; readonly note: Note }>();
+
+/** The first read of each field or var, in order: one set of names per kind, no key string per read. */
+class Reads {
+  readonly list: Read[] = [];
+  readonly #seen = { ctx: new Set<string>(), var: new Set<string>(), node: new Set<string>(), has: new Set<string>() };
+
+  add(kind: Read[0], key: string, value: unknown): void {
+    const seen = this.#seen[kind];
+    if (seen.has(key)) return;
+    seen.add(key);
+    this.list.push([kind, key, value]);
+  }
+}
+
+/** `ctx` as the computation sees it: the same values, every read noted in `reads` (and passed to `outer`). */
+function recording(ctx: HostContext, reads: Reads, outer?: Note): HostContext {
+  const note: Note = (kind, key, value) => {
+    reads.add(kind, key, value);
+    outer?.(kind, key, value);
   };
   // enumerating, or a symbol key: a read that cannot be replayed, so only this host matches
   const tieToHost = () => note("ctx", "host", ctx.host);
@@ -119,7 +156,7 @@ function recording(ctx: HostContext, reads: Map<string, Read>): HostContext {
       return value;
     },
   }) as NodeSize;
-  return new Proxy(ctx, {
+  const proxy = new Proxy(ctx, {
     get(target, key, receiver) {
       if (key === "vars") return vars;
       if (key === "node") return node;
@@ -134,4 +171,6 @@ function recording(ctx: HostContext, reads: Map<string, Read>): HostContext {
     has: (target, key) => (tieToHost(), Reflect.has(target, key)),
     ownKeys: (target) => (tieToHost(), Reflect.ownKeys(target)),
   });
+  recorders.set(proxy, { ctx, note });
+  return proxy;
 }

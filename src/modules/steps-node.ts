@@ -9,6 +9,8 @@ import type { StepDef } from "./module.js";
 import { dbsuTasks, dir, dirTasks, serviceTask } from "./node/layout.js";
 import { packagesFor } from "./node/packages.js";
 import { fileTask } from "./file-task.js";
+import { internTask } from "./intern.js";
+import { sharedAcrossHosts } from "./memo.js";
 
 export const isEtcdMember = (ctx: HostContext): boolean => typeof ctx.vars.etcd_cluster === "string" && ctx.vars.etcd_seq !== undefined;
 export const isPgHost = (ctx: HostContext): boolean => ctx.instance !== undefined;
@@ -19,7 +21,10 @@ export const NODE_STEPS: readonly StepDef[] = [
     name: "node.packages",
     description: "install the packages this node needs (PostgreSQL, Patroni, etcd, pgbouncer, pgBackRest, HAProxy)",
     applies: (ctx) => isPgHost(ctx) || isEtcdMember(ctx) || servesHaproxy(ctx),
-    tasks: (ctx) => [{ op: "pkg.installed", key: "packages", args: { names: packagesFor(ctx).names } }],
+    tasks: (ctx) => {
+      const { names } = packagesFor(ctx);
+      return [internTask(`packages\0${names.join("\0")}`, () => ({ op: "pkg.installed", key: "packages", args: { names } }))];
+    },
   },
   {
     name: "node.dbsu",
@@ -31,7 +36,8 @@ export const NODE_STEPS: readonly StepDef[] = [
     name: "node.dirs",
     description: "the instance's directories and links (/pg, data, logs, backups, runtime dir)",
     applies: isPgHost,
-    tasks: dirTasks,
+    // the same directories on every member of a cluster: one shared list (decision 14)
+    tasks: (ctx) => sharedAcrossHosts(ctx, "node.dirs", dirTasks),
   },
   {
     name: "etcd.config",

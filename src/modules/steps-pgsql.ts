@@ -19,6 +19,7 @@ import { roleSourceCluster } from "./pgbouncer/userlist.js";
 import { renderPgbHba, renderPgHba } from "./pgsql/hba.js";
 import { desiredObjects } from "./pgsql/objects.js";
 import { PATRONI_CONFIG_PATH, patroniDynamicConfig, renderPatroniConfig } from "./pgsql/patroni.js";
+import { internTask } from "./intern.js";
 import { sharedAcrossHosts } from "./memo.js";
 import { isPgHost, servesHaproxy } from "./steps-node.js";
 
@@ -33,12 +34,11 @@ const provisions = (ctx: HostContext) => isPgHost(ctx) && !ctx.cluster?.upstream
 const backsUp = (ctx: HostContext) => provisions(ctx) && ctx.cluster?.primary === ctx.instance;
 
 
-// users and databases come from one computation per host (both steps read it)
-const objectsMemo = new WeakMap<HostContext, ReturnType<typeof desiredObjects>>();
+// Users and databases are the cluster's: one computation for its members (both steps read it),
+// and the tasks themselves shared (decision 14), so a plan builds each change's summary once
+// per cluster rather than once per member.
 function objectsOf(ctx: HostContext): ReturnType<typeof desiredObjects> {
-  let o = objectsMemo.get(ctx);
-  if (!o) objectsMemo.set(ctx, (o = desiredObjects(ctx)));
-  return o;
+  return sharedAcrossHosts(ctx, "pgsql.objects", desiredObjects);
 }
 
 /** The server the pg.* ops talk to (local socket as the dbsu) and the cluster's system users. */
@@ -61,7 +61,8 @@ function roleTasks(ctx: HostContext): TaskDraft[] {
   const cluster = roleSourceCluster(ctx);
   const target = pgTarget(ctx);
   const roles = objectsOf(ctx).value.roles;
-  const undeclared: TaskDraft = { op: "pg.roles_undeclared", key: String(ctx.instance!.cluster), args: { declared: roles.map((r) => r.name).sort(), target } };
+  // the cluster's name from the cluster, not the instance: reading the instance would tie the shared result to one host
+  const undeclared: TaskDraft = { op: "pg.roles_undeclared", key: ctx.cluster!.name, args: { declared: roles.map((r) => r.name).sort(), target } };
   return [...roles.map((r): TaskDraft => {
     // the server must hold the very verifier pgbouncer's userlist has: pgbouncer logs in with it
     const plain = "password" in r && typeof r.password === "string" && r.password !== "" ? r.password : undefined;
@@ -74,12 +75,17 @@ function databaseTasks(ctx: HostContext): TaskDraft[] {
   const o = objectsOf(ctx).value;
   const target = pgTarget(ctx);
   const database = (d: (typeof o.databases)[number]): TaskDraft => ({ op: "pg.database", key: d.name, args: { ...d, target } });
-  const privileges = (p: (typeof o.defaultPrivileges)[number], databases: readonly string[], suffix = ""): TaskDraft => ({
-    op: "pg.default_privileges",
+  const targetId = JSON.stringify(target);
+  const privileges = (p: (typeof o.defaultPrivileges)[number], databases: readonly string[], suffix = ""): TaskDraft => {
     // a plain grant and a grant with grant option of the same tuple are two tasks
-    key: `${p.role}:${p.schema ?? "*"}:${p.objectType}:${p.grantee}:${p.action}${p.grantOption ? ":option" : ""}${suffix}`,
-    args: { ...p, databases, target },
-  });
+    // joined, so that the key every member's change keeps is one flat string
+    const key = [p.role, ":", p.schema ?? "*", ":", p.objectType, ":", p.grantee, ":", p.action, p.grantOption ? ":option" : "", suffix].join("");
+    // The default privileges of the built-in databases (the dbsu's, the admin's) are the same in
+    // every cluster: one draft for all of them, which the plan describes once (intern.ts). The id
+    // holds every field of the args, in order.
+    const id = ["privileges", key, p.schema === undefined ? "" : `schema=${p.schema}`, p.privileges.join(","), databases.join(","), targetId].join("\0");
+    return internTask(id, () => ({ op: "pg.default_privileges", key, args: { ...p, databases, target } }));
+  };
   // Order: the built-in databases and their default privileges (template1's above all), then the
   // other databases and theirs. A new database copies template1's default privileges, so what it
   // holds (schemas made with it) is created under them, as in Pigsty, which sets them in
@@ -160,8 +166,18 @@ export const PGSQL_STEPS: readonly StepDef[] = [
     waves: "primary-first",
     tasks: (ctx) => [serviceTask("patroni", { ready: patroniReady(ctx) })],
   },
-  { name: "pgsql.user", description: "roles: default roles, system users, business users", applies: provisions, tasks: roleTasks },
-  { name: "pgsql.db", description: "databases, their schemas and extensions, default privileges", applies: provisions, tasks: databaseTasks },
+  {
+    name: "pgsql.user",
+    description: "roles: default roles, system users, business users",
+    applies: provisions,
+    tasks: (ctx) => sharedAcrossHosts(ctx, "pgsql.user", roleTasks),
+  },
+  {
+    name: "pgsql.db",
+    description: "databases, their schemas and extensions, default privileges",
+    applies: provisions,
+    tasks: (ctx) => sharedAcrossHosts(ctx, "pgsql.db", databaseTasks),
+  },
   {
     name: "pgbackrest.config",
     description: "pgBackRest configuration",

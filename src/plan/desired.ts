@@ -67,8 +67,60 @@ export function finishPlan(mode: "offline" | "base", exp: Expansion, acc: PlanAc
 export function offlineHost(exp: Expansion, host: string, acc: PlanAccumulator): void {
   for (const [step, tasks] of exp.tasksOf(host)) {
     const list = acc.changes.get(step)!;
-    for (const t of tasks) list.push(change(host, t, stateAction(t, undefined), undefined));
+    // `<host>/<step>/` once, so that each address is one join of two shared strings
+    const prefix = `${host}/${step}/`;
+    const parts = createdParts(tasks);
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!, p = parts[i]!;
+      list.push(created(prefix + p.tail, host, t, p));
+    }
   }
+}
+
+/** The parts of a list of tasks; one lookup for a list the hosts share (frozen: expand.ts). */
+const partLists = new WeakMap<readonly TaskSpec[], readonly CreatedPart[]>();
+
+function createdParts(tasks: readonly TaskSpec[]): readonly CreatedPart[] {
+  if (!Object.isFrozen(tasks)) return tasks.map(createdPart);
+  let parts = partLists.get(tasks);
+  if (!parts) partLists.set(tasks, (parts = tasks.map(createdPart)));
+  return parts;
+}
+
+/** What an offline change of a task is, whatever the host: computed once for a task the hosts share. */
+interface CreatedPart {
+  /** The address after `<host>/<step>/`: `<op>[<key>]`. */
+  readonly tail: string;
+  readonly action: Action;
+  readonly effect: Effect;
+  readonly summary: string;
+  readonly sensitive: boolean;
+}
+
+const partOf = new WeakMap<TaskSpec, CreatedPart>();
+
+function createdPart(t: TaskSpec): CreatedPart {
+  // frozen tasks are shared by hosts (modules/memo.ts); a host's own task is seen once
+  const shared = Object.isFrozen(t);
+  let p = shared ? partOf.get(t) : undefined;
+  if (p) return p;
+  const action = stateAction(t, undefined);
+  const sensitive = t.sensitive === true || t.args.sensitive === true;
+  const effect = effectOf(t, action);
+  const summary = t.op === "file" ? fileSummary(t, sensitive) : describeArgs(maskArgs(t.args, t.sensitive));
+  p = { tail: tailOf(t), action, effect, summary, sensitive };
+  if (shared) partOf.set(t, p);
+  return p;
+}
+
+/**
+ * The change that creates `t` on `host`: `change()` for an absent `before`, as one object literal
+ * per shape (spreads gave each of 400,000 changes a hidden class of its own).
+ */
+function created(address: string, host: string, t: TaskSpec, p: CreatedPart): Change {
+  return p.sensitive
+    ? { address, host, step: t.step, op: t.op, key: t.key, action: p.action, service: t.service, effect: p.effect, summary: p.summary, sensitive: true }
+    : { address, host, step: t.step, op: t.op, key: t.key, action: p.action, service: t.service, effect: p.effect, summary: p.summary };
 }
 
 /** One host of a base plan: its desired state in `exp` against that in `base` (`baseHosts`: the hosts of `base`). */
@@ -76,13 +128,14 @@ export function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: E
   const now = exp.tasksOf(host);
   const before = baseHosts.has(host) ? base.tasksOf(host) : new Map<string, readonly TaskSpec[]>();
   for (const s of exp.steps) {
-    const old = new Map((before.get(s.name) ?? []).map((t) => [taskAddress(host, t), t]));
+    // keyed by what follows `<host>/<step>/` in the address: the same within one host and step
+    const old = new Map((before.get(s.name) ?? []).map((t) => [tailOf(t), t]));
     const list = acc.changes.get(s.name)!;
     for (const t of now.get(s.name) ?? []) {
-      const addr = taskAddress(host, t);
-      const prev = old.get(addr);
-      old.delete(addr);
-      if (prev && sameArgs(prev.args, t.args)) {
+      const tail = tailOf(t);
+      const prev = old.get(tail);
+      old.delete(tail);
+      if (prev && sameArgsOf(prev, t)) {
         acc.unchanged.set(s.name, acc.unchanged.get(s.name)! + 1);
         continue;
       }
@@ -91,6 +144,31 @@ export function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: E
     // what the old inventory had on this host and the new one no longer wants
     for (const t of old.values()) if (removable(t)) list.push(change(host, t, "delete", t));
   }
+}
+
+/** `<op>[<key>]`, once for a task the hosts share. */
+const tails = new WeakMap<TaskSpec, string>();
+
+function tailOf(t: TaskSpec): string {
+  if (!Object.isFrozen(t)) return `${t.op}[${t.key}]`;
+  let tail = tails.get(t);
+  // kept by every change of the task: one flat string, not a rope of four
+  if (tail === undefined) tails.set(t, (tail = [t.op, "[", t.key, "]"].join("")));
+  return tail;
+}
+
+/** The last comparison of a shared task's args: the hosts that share it compare it with the same. */
+const compared = new WeakMap<object, { readonly other: object; readonly same: boolean }>();
+
+function sameArgsOf(before: TaskSpec, now: TaskSpec): boolean {
+  const a = before.args, b = now.args;
+  if (a === b) return true;
+  if (!Object.isFrozen(a) || !Object.isFrozen(b)) return sameArgs(a, b);
+  const last = compared.get(a);
+  if (last?.other === b) return last.same;
+  const same = sameArgs(a, b);
+  compared.set(a, { other: b, same });
+  return same;
 }
 
 /**
@@ -128,14 +206,17 @@ function stateAction(t: TaskSpec, before: TaskSpec | undefined): Action {
 }
 
 function change(host: string, t: TaskSpec, action: Action, before: TaskSpec | undefined, refine?: EffectRefiner): Change {
+  if (!before) {
+    const p = createdPart(t);
+    return created(taskAddress(host, t), host, t, p.action === action ? p : { ...p, action, effect: effectOf(t, action) });
+  }
   const sensitive = t.sensitive === true || t.args.sensitive === true;
   const base = { address: taskAddress(host, t), host, step: t.step, op: t.op, key: t.key, action, service: t.service };
-  const effect: Effect = action === "noop" || action === "delete" && t.op !== "file" && t.op !== "path.absent" ? "none" : (before && refine?.(before, t)) ?? t.effect ?? "none";
+  const effect = effectOf(t, action, before, refine);
   if (t.op === "file") {
-    const content = String(t.args.content ?? "");
-    const lines = lineCount(content);
-    const summary = `${String(t.args.owner)}:${String(t.args.group)} ${String(t.args.mode)}, ${lines} lines${sensitive ? " (sensitive)" : ""}`;
+    const summary = fileSummary(t, sensitive);
     if (action !== "update") return { ...base, effect, summary, ...(sensitive ? { sensitive } : {}) };
+    const content = String(t.args.content ?? "");
     const prev = String(before?.args.content ?? "");
     const meta = fieldChanges(pick(before?.args, META_FIELDS), pick(t.args, META_FIELDS) ?? {}, undefined);
     return {
@@ -147,6 +228,23 @@ function change(host: string, t: TaskSpec, action: Action, before: TaskSpec | un
   const fields = action === "update" ? fieldChanges(before?.args, t.args, t.sensitive) : undefined;
   return { ...base, effect, summary: describeArgs(maskArgs(t.args, t.sensitive)), ...(fields ? { fields } : {}), ...(sensitive ? { sensitive } : {}) };
 }
+
+function effectOf(t: TaskSpec, action: Action, before?: TaskSpec, refine?: EffectRefiner): Effect {
+  return action === "noop" || action === "delete" && t.op !== "file" && t.op !== "path.absent" ? "none" : (before && refine?.(before, t)) ?? t.effect ?? "none";
+}
+
+/** `postgres:postgres 0640, 12 lines (sensitive)`: few distinct ones, so each is kept once. */
+function fileSummary(t: TaskSpec, sensitive: boolean): string {
+  const s = `${String(t.args.owner)}:${String(t.args.group)} ${String(t.args.mode)}, ${lineCount(String(t.args.content ?? ""))} lines${sensitive ? " (sensitive)" : ""}`;
+  let known = summaries.get(s);
+  if (known === undefined) {
+    if (summaries.size >= 10000) summaries.clear();
+    summaries.set(s, (known = s));
+  }
+  return known;
+}
+
+const summaries = new Map<string, string>();
 
 /** Lines of a file's content (a last line without a newline counts). */
 function lineCount(content: string): number {
@@ -171,8 +269,11 @@ function pick(o: Readonly<Record<string, unknown>> | undefined, keys: readonly s
 
 /** One line for a task's wanted state: `login, !superuser, roles=[a,b], password=(sensitive)`. */
 export function describeArgs(args: Readonly<Record<string, unknown>>): string {
+  // joined, not appended: a summary is kept by every change of its task, and an appended string
+  // is a rope of one node per piece
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(args)) {
+  for (const k of Object.keys(args)) {
+    const v = args[k];
     if (k === "name" || k === "path" || k === "unit" || k === "target" || v === undefined || v === null) continue;
     if (v === true) parts.push(k);
     else if (v === false) parts.push(`!${k}`);

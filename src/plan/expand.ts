@@ -1,7 +1,9 @@
 /**
  * Expansion: playbook × model × (limit, tags) → for each selected host, the task specs of each
  * selected step. Hosts are expanded one at a time, on demand (`tasksOf`), and not kept: planning
- * 3,000 hosts holds one host's rendered files at a time instead of all of them.
+ * 3,000 hosts holds one host's rendered files at a time instead of all of them. What hosts share
+ * (frozen drafts, and frozen lists of them: modules/memo.ts, modules/intern.ts) stays shared as
+ * specs, so a plan can work once per distinct task rather than once per host.
  * Pure: renders templates (part of the program) but reads no host.
  */
 import type { Model } from "../model/model.js";
@@ -9,7 +11,7 @@ import { hostContext, type ContextOptions, type HostContext } from "../modules/c
 import type { StepDef } from "../modules/module.js";
 import type { Playbook } from "./playbook.js";
 import { selectSteps } from "./playbook.js";
-import type { TaskSpec } from "./types.js";
+import type { TaskDraft, TaskSpec } from "./types.js";
 
 export interface Expansion {
   readonly playbook: string;
@@ -40,7 +42,29 @@ export function expandHost(steps: readonly StepDef[], ctx: HostContext): Map<str
   const out = new Map<string, TaskSpec[]>();
   for (const def of steps) {
     if (!def.applies(ctx)) continue;
-    out.set(def.name, def.tasks(ctx).map((t) => ({ ...t, step: def.name })));
+    out.set(def.name, specsOf(def.tasks(ctx), def.name));
   }
   return out;
+}
+
+/** A list of drafts that hosts share (frozen) becomes one shared list of specs. */
+const specLists = new WeakMap<readonly TaskDraft[], readonly TaskSpec[]>();
+
+function specsOf(drafts: readonly TaskDraft[], step: string): TaskSpec[] {
+  if (!Object.isFrozen(drafts)) return drafts.map((t) => specOf(t, step));
+  let list = specLists.get(drafts);
+  if (list?.[0]?.step !== step) specLists.set(drafts, (list = Object.freeze(drafts.map((t) => specOf(t, step)))));
+  // the map's value type is mutable for callers; the list is frozen, as its drafts are
+  return list as TaskSpec[];
+}
+
+/** The specs of drafts that hosts share (frozen by modules/memo.ts), so hosts share them too. */
+const specs = new WeakMap<TaskDraft, TaskSpec>();
+
+function specOf(t: TaskDraft, step: string): TaskSpec {
+  if (!Object.isFrozen(t)) return { ...t, step };
+  let spec = specs.get(t);
+  // a draft belongs to one step's computation; the check is for a module that reuses one elsewhere
+  if (spec?.step !== step) specs.set(t, (spec = Object.freeze({ ...t, step })));
+  return spec;
 }

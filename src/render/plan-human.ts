@@ -62,16 +62,36 @@ interface Group {
   readonly hosts: string[];
 }
 
-/** Identical changes on several hosts become one line listing the hosts. */
+/**
+ * Identical changes on several hosts become one line listing the hosts. Changes are looked up by
+ * op, key and summary (strings the hosts mostly share, so their hashes are cached), then compared
+ * field by field: no key string per change (400,000 of them on 3,000 hosts).
+ */
 function collapse(changes: readonly Change[]): Group[] {
-  const groups = new Map<string, Group>();
+  const groups: Group[] = [];
+  const byOp = new Map<string, Map<string, Map<string | undefined, Group[]>>>();
   for (const ch of changes) {
-    const key = `${ch.op}\u0000${ch.key}\u0000${ch.action}\u0000${ch.effect}\u0000${ch.summary}\u0000${ch.diff}\u0000${ch.reason}\u0000${ch.fields ? JSON.stringify(ch.fields) : ""}`;
-    const g = groups.get(key);
+    let byKey = byOp.get(ch.op);
+    if (!byKey) byOp.set(ch.op, (byKey = new Map()));
+    let bySummary = byKey.get(ch.key);
+    if (!bySummary) byKey.set(ch.key, (bySummary = new Map()));
+    let list = bySummary.get(ch.summary);
+    if (!list) bySummary.set(ch.summary, (list = []));
+    const g = list.find((x) => sameChange(x.change, ch));
     if (g) g.hosts.push(ch.host);
-    else groups.set(key, { change: ch, hosts: [ch.host] });
+    else {
+      const ng = { change: ch, hosts: [ch.host] };
+      list.push(ng);
+      groups.push(ng);
+    }
   }
-  return [...groups.values()];
+  return groups;
+}
+
+/** Whether two changes of the same op, key and summary show the same (the host aside). */
+function sameChange(a: Change, b: Change): boolean {
+  return a.action === b.action && a.effect === b.effect && a.diff === b.diff && a.reason === b.reason &&
+    (a.fields === b.fields || (a.fields !== undefined && b.fields !== undefined && JSON.stringify(a.fields) === JSON.stringify(b.fields)));
 }
 
 function fmt(v: unknown): string {

@@ -22,18 +22,21 @@ export const HAPROXY_SERVICE_DIR = `${HAPROXY_DIR}/conf.d`;
  * services need no restart). The master socket is the unit's own default, kept.
  */
 export function renderHaproxyDefaults(): RenderedFile {
-  return {
-    path: "/etc/default/haproxy",
-    content: `# managed by pgsty: haproxy.service loads haproxy.cfg, then every service file\nCONFIG=${HAPROXY_MAIN}\nEXTRAOPTS="-S /run/haproxy-master.sock -f ${HAPROXY_SERVICE_DIR}"\n`,
-    owner: "root",
-    group: "root",
-    mode: "0644",
-    sensitive: false,
-    // systemd reads it only when the unit starts
-    effect: "restart",
-    service: "haproxy",
-  };
+  return HAPROXY_DEFAULTS;
 }
+
+// the same on every node: one frozen file, whose task the nodes share (file-task.ts)
+const HAPROXY_DEFAULTS: RenderedFile = Object.freeze({
+  path: "/etc/default/haproxy",
+  content: `# managed by pgsty: haproxy.service loads haproxy.cfg, then every service file\nCONFIG=${HAPROXY_MAIN}\nEXTRAOPTS="-S /run/haproxy-master.sock -f ${HAPROXY_SERVICE_DIR}"\n`,
+  owner: "root",
+  group: "root",
+  mode: "0644",
+  sensitive: false,
+  // systemd reads it only when the unit starts
+  effect: "restart",
+  service: "haproxy",
+} as const);
 
 /**
  * `/etc/haproxy/haproxy.cfg`: global settings, defaults, and the admin page / Prometheus metrics

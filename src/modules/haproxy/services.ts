@@ -20,6 +20,7 @@ import { renderTemplate } from "../../template.js";
 import type { HostContext } from "../context.js";
 import type { RenderedFile } from "../types.js";
 import { HAPROXY_MAIN, HAPROXY_SERVICE_DIR, renderHaproxyMain } from "./main-config.js";
+import { selectorFields } from "./selector-fields.js";
 import { defaultServerOptions } from "./timing.js";
 
 /** One backend server of a service: a cluster member. */
@@ -130,12 +131,36 @@ function servicesOfCluster(model: Model, index: ServiceIndex, name: string): rea
   const c = model.clusters.get(name)!;
   const v = settingsHost(c).host.vars;
   const members = [...c.members].sort(bySeq);
-  // one list of plain objects per cluster: JMESPath needs own properties, not prototype layers
-  const docs = members.map((m) => ({ ...allVars(m.host), inventory_hostname: m.host.name, pg_instance: m.name }));
   const list = [...asServices(v.pg_default_services), ...asServices(v.pg_services)];
+  const docs = memberDocs(members, list);
   const defs = list.map((s) => serviceDef(c, s, members, docs, v));
   index.byCluster.set(name, defs);
   return defs;
+}
+
+/**
+ * One list of plain objects per cluster for the selectors: JMESPath needs own properties, not
+ * prototype layers. Every var of each member, unless every selector only filters on a few
+ * fields (selector-fields.ts): then those fields, which select the same members.
+ */
+function memberDocs(members: readonly Instance[], services: readonly PgService[]): Record<string, unknown>[] {
+  const fields = new Set<string>();
+  for (const s of services) {
+    for (const e of [s.selector ?? DEFAULT_SELECTOR, s.backup]) {
+      if (e === undefined) continue;
+      const f = selectorFields(e);
+      if (!f) return members.map((m) => ({ ...allVars(m.host), inventory_hostname: m.host.name, pg_instance: m.name }));
+      for (const x of f) fields.add(x);
+    }
+  }
+  return members.map((m) => {
+    const vars = m.host.vars as Readonly<Record<string, unknown>>;
+    const doc: Record<string, unknown> = {};
+    for (const f of fields) if (f in vars) doc[f] = vars[f];
+    doc.inventory_hostname = m.host.name;
+    doc.pg_instance = m.name;
+    return doc;
+  });
 }
 
 function serviceDef(
@@ -227,10 +252,20 @@ function asServices(x: unknown): PgService[] {
 export function renderHaproxyServices(ctx: HostContext): RenderedFile[] {
   if (ctx.vars.haproxy_enabled !== true) return [];
   const files: RenderedFile[] = [renderHaproxyMain(ctx)];
-  for (const s of servicesServedBy(ctx)) {
-    files.push({
+  for (const s of servicesServedBy(ctx)) files.push(serviceFile(s));
+  return files;
+}
+
+// every host serving a service writes the same file: rendered once per (memoised) service, and
+// frozen, so the hosts share its task too (file-task.ts)
+const serviceFiles = new WeakMap<ServiceDef, RenderedFile>();
+
+function serviceFile(s: ServiceDef): RenderedFile {
+  let f = serviceFiles.get(s);
+  if (f === undefined) {
+    f = Object.freeze({
       path: `${HAPROXY_SERVICE_DIR}/${s.name}.cfg`,
-      content: serviceFile(s),
+      content: renderTemplate("haproxy/service.cfg.njk", serviceView(s)),
       owner: "root",
       group: "root",
       mode: "0644",
@@ -238,18 +273,10 @@ export function renderHaproxyServices(ctx: HostContext): RenderedFile[] {
       effect: "reload",
       service: "haproxy",
       validate: `haproxy -c -f ${HAPROXY_MAIN} -f {path}`,
-    });
+    } as const);
+    serviceFiles.set(s, f);
   }
-  return files;
-}
-
-// every host serving a service writes the same file: rendered once per (memoised) service
-const serviceFiles = new WeakMap<ServiceDef, string>();
-
-function serviceFile(s: ServiceDef): string {
-  let text = serviceFiles.get(s);
-  if (text === undefined) serviceFiles.set(s, (text = renderTemplate("haproxy/service.cfg.njk", serviceView(s))));
-  return text;
+  return f;
 }
 
 function serviceView(s: ServiceDef): Record<string, unknown> {

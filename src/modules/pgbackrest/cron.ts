@@ -18,6 +18,7 @@
 import { pgBinDir } from "../pgsql/patroni.js";
 import { renderTemplate } from "../../template.js";
 import type { HostContext } from "../context.js";
+import { sharedAcrossHosts } from "../memo.js";
 import type { RenderedFile } from "../types.js";
 
 /** Schedule (five fields or an @keyword), then the rest of the line. */
@@ -47,9 +48,15 @@ export function cronLine(entry: string, dbsu: string): string {
 export function backupCron(ctx: HostContext): RenderedFile | undefined {
   const v = ctx.vars;
   if (!ctx.instance || v.pg_crontab.length === 0) return undefined;
-  const cluster = ctx.cluster?.name ?? ctx.instance.cluster;
+  // the same file on every member: rendered once for them (decision 14); the cluster's name and
+  // the binary directory are arguments, since reading them reads the instance and the host
+  return sharedAcrossHosts(ctx, "cron", cronFile, ctx.cluster?.name ?? ctx.instance.cluster, pgBinDir(ctx));
+}
+
+function cronFile(ctx: HostContext, cluster: string, binDir: string): RenderedFile {
+  const v = ctx.vars;
   const path = cronPath(cluster);
-  const pathVar = [pgBinDir(ctx), "/pg/bin", "/usr/local/bin", "/usr/bin", "/usr/sbin", "/bin", "/sbin"].join(":");
+  const pathVar = [binDir, "/pg/bin", "/usr/local/bin", "/usr/bin", "/usr/sbin", "/bin", "/sbin"].join(":");
   const lines = v.pg_crontab.map((e) => cronLine(e, v.pg_dbsu)).filter((l) => l !== "");
   return {
     path,

@@ -27,6 +27,7 @@ import { varPosition } from "../../model/resolve.js";
 import { pgbackrestRepoSchema, type PgBackrestRepo } from "../../model/schema/index.js";
 import { renderTemplate } from "../../template.js";
 import type { HostContext, PlatformId } from "../context.js";
+import { sharedAcrossHosts } from "../memo.js";
 import type { RenderedFile } from "../types.js";
 
 export const PGBACKREST_CONF = "/etc/pgbackrest/pgbackrest.conf";
@@ -130,6 +131,18 @@ export function repoHasSecret(repo: PgBackrestRepo | undefined): boolean {
   return REPO_SECRET_FIELDS.some((k) => r[k] !== undefined && r[k] !== "");
 }
 
+/** The sections as the file lists them: each after an empty line, `key=value` per option. */
+export function layoutSections(sections: readonly ConfSection[]): string {
+  let out = "";
+  for (const s of sections) {
+    out += `\n[${s.name}]\n`;
+    for (const o of s.options) out += `${o.key}=${o.value}\n`;
+  }
+  return out;
+}
+
+const sectionsText = (ctx: HostContext): string => layoutSections(pgbackrestSections(ctx));
+
 /** pgbackrest.conf of this host; none unless it runs PostgreSQL with pgbackrest_enabled. */
 export function renderPgbackrest(ctx: HostContext): RenderedFile[] {
   if (!ctx.instance || !ctx.vars.pgbackrest_enabled) return [];
@@ -140,7 +153,8 @@ export function renderPgbackrest(ctx: HostContext): RenderedFile[] {
     instance: ctx.instance.name,
     ip: ctx.ip,
     method: v.pgbackrest_method,
-    sections: pgbackrestSections(ctx),
+    // the sections are the cluster's (and the node size's): laid out once for its members
+    body: sharedAcrossHosts(ctx, "pgbackrest", sectionsText),
   });
   return [
     {

@@ -148,35 +148,38 @@ export function pgbouncerIniData(ctx: HostContext, path: string): Record<string,
 /** The files of pgbouncer on this host; none unless it runs PostgreSQL with pgbouncer_enabled. */
 export function renderPgbouncer(ctx: HostContext, o: PgbouncerOptions = {}): RenderedFile[] {
   if (!ctx.instance || !ctx.vars.pgbouncer_enabled) return [];
-  const v = ctx.vars;
-  const file = (name: string, content: string, mode: string, sensitive = false): RenderedFile => ({
-    path: `${PGBOUNCER_DIR}/${name}`,
-    content,
-    owner: v.pg_dbsu,
-    group: v.pg_dbsu,
-    mode,
-    sensitive,
-    effect: "reload",
-    service: "pgbouncer",
-  });
+  // the files listing databases and users are the cluster's: shared (frozen) by its members
   const shared = sharedAcrossHosts(ctx, "pgbouncer", clusterFiles, o.existingSecrets, o.deferSecrets);
   return [
-    file("pgbouncer.ini", renderTemplate("pgbouncer/pgbouncer.ini.njk", pgbouncerIniData(ctx, path("pgbouncer.ini"))), "0640"),
-    file("database.txt", shared.database, "0640"),
-    file("useropts.txt", shared.useropts, "0640"),
-    file("userlist.txt", shared.userlist, "0600", true),
+    file(ctx, "pgbouncer.ini", renderTemplate("pgbouncer/pgbouncer.ini.njk", pgbouncerIniData(ctx, path("pgbouncer.ini"))), "0640"),
+    shared.database,
+    shared.useropts,
+    shared.userlist,
   ];
 }
 
 const path = (name: string) => `${PGBOUNCER_DIR}/${name}`;
 
+function file(ctx: HostContext, name: string, content: string, mode: string, sensitive = false): RenderedFile {
+  return {
+    path: path(name),
+    content,
+    owner: ctx.vars.pg_dbsu,
+    group: ctx.vars.pg_dbsu,
+    mode,
+    sensitive,
+    effect: "reload",
+    service: "pgbouncer",
+  };
+}
+
 /** The files that list the cluster's databases and users: the same on every member, rendered once for them. */
-function clusterFiles(ctx: HostContext, existing: ExistingSecrets | undefined, defer: boolean | undefined): { database: string; useropts: string; userlist: string } {
+function clusterFiles(ctx: HostContext, existing: ExistingSecrets | undefined, defer: boolean | undefined): { database: RenderedFile; useropts: RenderedFile; userlist: RenderedFile } {
   const cluster = ctx.cluster?.name ?? String(ctx.vars.pg_cluster ?? "");
   return {
-    database: renderTemplate("pgbouncer/database.txt.njk", { path: path("database.txt"), cluster, lines: databaseLines(ctx) }),
-    useropts: renderTemplate("pgbouncer/useropts.txt.njk", { path: path("useropts.txt"), cluster, lines: useroptsLines(ctx) }),
-    userlist: renderTemplate("pgbouncer/userlist.txt.njk", { lines: userlistLines(userlistEntries(ctx, existing, defer)) }),
+    database: file(ctx, "database.txt", renderTemplate("pgbouncer/database.txt.njk", { path: path("database.txt"), cluster, lines: databaseLines(ctx) }), "0640"),
+    useropts: file(ctx, "useropts.txt", renderTemplate("pgbouncer/useropts.txt.njk", { path: path("useropts.txt"), cluster, lines: useroptsLines(ctx) }), "0640"),
+    userlist: file(ctx, "userlist.txt", renderTemplate("pgbouncer/userlist.txt.njk", { lines: userlistLines(userlistEntries(ctx, existing, defer)) }), "0600", true),
   };
 }
 

@@ -200,9 +200,9 @@ export function hbaAliasTable(ctx: HostContext, blocks: readonly HbaBlock[]): Hb
 }
 
 /** The alias table and the laid-out rules of one target: the same on every member with the same role. */
-function hbaView(ctx: HostContext, target: HbaTarget): { aliases: HbaAliasRow[]; body: string } {
+function hbaView(ctx: HostContext, target: HbaTarget): { aliases: string; body: string } {
   const blocks = hbaLines(ctx, target);
-  return { aliases: hbaAliasTable(ctx, blocks), body: layoutBlocks(blocks) };
+  return { aliases: aliasTableText(hbaAliasTable(ctx, blocks)), body: layoutBlocks(blocks) };
 }
 
 function templateData(ctx: HostContext, target: HbaTarget): Record<string, unknown> {
@@ -215,14 +215,29 @@ function templateData(ctx: HostContext, target: HbaTarget): Record<string, unkno
     ip: ctx.ip,
     port: target === "postgres" ? v.pg_port : v.pgbouncer_port,
     aliases,
-    users: [
+    users: commentTable([
       ["${dbsu}", v.pg_dbsu],
       ["${repl}", v.pg_replication_username],
       ["${monitor}", v.pg_monitor_username],
       ["${admin}", v.pg_admin_username],
-    ],
+    ]),
     body,
   };
+}
+
+/**
+ * The header's tables (address aliases, user aliases) as comment lines, each ending in a line
+ * break. Laid out here like the rule blocks: a template loop costs more per host than the file's
+ * whole body.
+ */
+function aliasTableText(rows: readonly HbaAliasRow[]): string {
+  return commentTable(rows.map((a) => [a.alias, a.addresses.length ? a.addresses.join(" ") : "(no addresses)"]));
+}
+
+function commentTable(rows: readonly (readonly [string, string])[]): string {
+  let out = "";
+  for (const [name, value] of rows) out += `#   ${name.padEnd(10)} ${value}\n`;
+  return out;
 }
 
 /**

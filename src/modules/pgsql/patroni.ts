@@ -134,31 +134,28 @@ export function patroniConfig(ctx: HostContext): Record<string, unknown> {
   const v = ctx.vars;
   const inst = ctx.instance;
   if (!inst || !ctx.cluster) throw new Error(`${ctx.host.name} is not a PostgreSQL instance`);
-  const citus = v.pg_mode === "citus";
-  // the cluster's DCS settings and the local parameters derived from them are the same on every
-  // member of the same size: computed once for them
-  const dcs = sharedAcrossHosts(ctx, "patroni-dcs", patroniDynamicConfig);
-  const pgbackrest = v.pgbackrest_enabled && v.pgbackrest_method !== "local";
-  const superuser: Record<string, string> = { username: v.pg_dbsu };
-  if (v.pg_dbsu_password) superuser.password = v.pg_dbsu_password;
-  const replication = { username: v.pg_replication_username, password: v.pg_replication_password };
-  const replicatefrom = replicateFrom(ctx);
+  // Most of the file is the cluster's, the same on every member of the same size: built once for
+  // them, frozen, so that the YAML writer writes each part once too (yaml-out.ts). What is the
+  // member's own (its name and addresses, its binary directory, a cascading replica's upstream)
+  // is filled in here.
+  const m = sharedAcrossHosts(ctx, "patroni-member", memberParts);
   const pgPort = v.pg_port;
+  const replicatefrom = replicateFrom(ctx);
   return {
-    scope: citus ? ctx.cluster.shard : ctx.cluster.name,
+    scope: m.scope,
     namespace: v.pg_namespace,
     name: inst.name,
-    ...(citus ? { citus: { group: ctx.cluster.group, database: v.pg_primary_db } } : {}),
-    log: { level: "INFO", dir: v.patroni_log_dir, file_size: 33554432, file_num: tuningTemplate(v.pg_conf) === "crit" ? 16 : 4 },
+    ...(m.citus ? { citus: m.citus } : {}),
+    log: m.log,
     restapi: {
       listen: `${ctx.ip}:${v.patroni_port}`,
       connect_address: `${ctx.ip}:${v.patroni_port}`,
-      authentication: { username: v.patroni_username, password: v.patroni_password },
-      allowlist: restAllowlist(ctx),
+      authentication: m.restAuthentication,
+      allowlist: m.allowlist,
       allowlist_include_members: true,
     },
-    etcd3: { protocol: "http", hosts: etcdEndpoints(ctx) },
-    bootstrap: { method: "initdb", dcs, initdb: initdbOptions(ctx), pg_hba: bootstrapHba(ctx) },
+    etcd3: m.etcd3,
+    bootstrap: m.bootstrap,
     postgresql: {
       listen: `${listenAddresses(ctx).join(",")}:${pgPort}`,
       connect_address: `${ctx.ip}:${pgPort}`,
@@ -168,19 +165,48 @@ export function patroniConfig(ctx: HostContext): Record<string, unknown> {
       // in the instance's tmp dir, which pgsty makes: an adopted dbsu may have another home
       pgpass: `${String(v.pg_namespace ?? "/pg").replace(/\/$/, "")}/tmp/pgpass.patroni`,
       use_unix_socket: true,
-      authentication: { superuser, replication, rewind: { ...replication } },
-      parameters: sharedAcrossHosts(ctx, "patroni-local-parameters", localParameters, dcs.postgresql.parameters),
+      authentication: m.authentication,
+      parameters: m.parameters,
       use_pg_rewind: true,
       remove_data_directory_on_rewind_failure: true,
       remove_data_directory_on_diverged_timelines: false,
-      create_replica_methods: pgbackrest ? ["basebackup", "pgbackrest"] : ["basebackup"],
-      basebackup: [{ "max-rate": "1000M" }, { checkpoint: "fast" }],
-      ...(pgbackrest
-        ? { pgbackrest: { command: `/usr/bin/pgbackrest --stanza=${ctx.cluster.name} --delta restore`, keep_data: true, no_params: true, no_leader: true } }
-        : {}),
+      create_replica_methods: m.createReplicaMethods,
+      basebackup: m.basebackup,
+      ...(m.pgbackrest ? { pgbackrest: m.pgbackrest } : {}),
     },
+    watchdog: m.watchdog,
+    tags: replicatefrom ? { ...m.tags, replicatefrom } : m.tags,
+  };
+}
+
+/** The parts of the configuration a cluster's members share: reads no instance, host or address of its own. */
+function memberParts(ctx: HostContext) {
+  const v = ctx.vars;
+  const cluster = ctx.cluster!;
+  const citus = v.pg_mode === "citus";
+  // the cluster's DCS settings and the local parameters derived from them
+  const dcs = sharedAcrossHosts(ctx, "patroni-dcs", patroniDynamicConfig);
+  const pgbackrest = v.pgbackrest_enabled && v.pgbackrest_method !== "local";
+  const superuser: Record<string, string> = { username: v.pg_dbsu };
+  if (v.pg_dbsu_password) superuser.password = v.pg_dbsu_password;
+  const replication = { username: v.pg_replication_username, password: v.pg_replication_password };
+  return {
+    scope: citus ? cluster.shard : cluster.name,
+    citus: citus ? { group: cluster.group, database: v.pg_primary_db } : undefined,
+    log: { level: "INFO", dir: v.patroni_log_dir, file_size: 33554432, file_num: tuningTemplate(v.pg_conf) === "crit" ? 16 : 4 },
+    restAuthentication: { username: v.patroni_username, password: v.patroni_password },
+    allowlist: restAllowlist(ctx),
+    etcd3: { protocol: "http", hosts: etcdEndpoints(ctx) },
+    bootstrap: { method: "initdb", dcs, initdb: initdbOptions(ctx), pg_hba: bootstrapHba(ctx) },
+    authentication: { superuser, replication, rewind: { ...replication } },
+    parameters: sharedAcrossHosts(ctx, "patroni-local-parameters", localParameters, dcs.postgresql.parameters),
+    createReplicaMethods: pgbackrest ? ["basebackup", "pgbackrest"] : ["basebackup"],
+    basebackup: [{ "max-rate": "1000M" }, { checkpoint: "fast" }],
+    pgbackrest: pgbackrest
+      ? { command: `/usr/bin/pgbackrest --stanza=${cluster.name} --delta restore`, keep_data: true, no_params: true, no_leader: true }
+      : undefined,
     watchdog: { mode: watchdogMode(ctx), device: "/dev/watchdog", safety_margin: haTimings(v.pg_rto).safety_margin },
-    tags: { nofailover: false, clonefrom: true, noloadbalance: false, nosync: false, ...(replicatefrom ? { replicatefrom } : {}) },
+    tags: { nofailover: false, clonefrom: true, noloadbalance: false, nosync: false },
   };
 }
 

@@ -49,4 +49,18 @@ describe("sharedAcrossHosts", () => {
     sharedAcrossHosts(b!, "w", enumerated);
     expect(runs).toBe(2);
   });
+
+  it("shares a computation that shares another, and replays the inner reads for the outer one", () => {
+    const [a, b, c] = contexts();
+    let outer = 0;
+    const port = (ctx: HostContext) => ctx.vars.pg_port;
+    const both = (ctx: HostContext) => (outer++, { cluster: ctx.cluster?.name, port: sharedAcrossHosts(ctx, "inner", port) });
+    const ra = sharedAcrossHosts(a!, "outer", both);
+    // the inner read goes through the outer recorder without tying the outer result to a's host
+    expect(sharedAcrossHosts(b!, "outer", both)).toBe(ra);
+    expect(outer).toBe(1);
+    // c's pg_port differs: read inside the inner computation, it still keeps c apart
+    expect(sharedAcrossHosts(c!, "outer", both).port).toBe(5433);
+    expect(outer).toBe(2);
+  });
 });

@@ -156,4 +156,35 @@ describe("the JSON view", () => {
     writeJsonPlan(plan as unknown as Record<string, unknown>, (t) => (out += t));
     expect(out).toBe(JSON.stringify(plan, null, 2));
   });
+
+  it("writes a base plan (diffs, field changes, deletes) exactly as JSON.stringify does", async () => {
+    const { writeJsonPlan } = await import("../../../src/render/plan-json.js");
+    const text = read("conf/ha/pg-test.yml");
+    const a = expansion(text);
+    const changed = text
+      .replace("pg_cluster: pg-test\n", "pg_cluster: pg-test\n        pg_max_conn: 300\n")
+      .replace("pg_hba_rules:\n", "pg_hba_rules:\n          - { user: all, db: all, addr: 10.99.0.0/16, auth: pwd, title: bench }\n")
+      .replace("ChangeMe", "Changed");
+    const b = expansion(changed);
+    const plan = basePlan(a.exp, b.exp, meta(b.hosts), refineEffect);
+    expect(plan.steps.some((s) => s.changes.some((c) => c.diff))).toBe(true);
+    let out = "";
+    writeJsonPlan(plan as unknown as Record<string, unknown>, (t) => (out += t));
+    expect(out).toBe(JSON.stringify(plan, null, 2));
+  });
+});
+
+describe("shared tasks", () => {
+  it("members of a cluster share their database objects' task specs, and changes say the same", () => {
+    const { hosts, exp } = expansion(read("conf/ha/pg-test.yml"));
+    const [one, two] = hosts.filter((h) => exp.tasksOf(h).has("pgsql.db"));
+    const a = exp.tasksOf(one!).get("pgsql.db")!, b = exp.tasksOf(two!).get("pgsql.db")!;
+    expect(b).toBe(a);
+    expect(Object.isFrozen(a[0])).toBe(true);
+    const plan = offlinePlan(exp, meta(hosts));
+    const changes = plan.steps.find((s) => s.step === "pgsql.db")!.changes;
+    const first = changes.find((c) => c.host === one)!, second = changes.find((c) => c.host === two && c.key === first.key)!;
+    expect(second.summary).toBe(first.summary);
+    expect(second.address).toBe(`${two}/pgsql.db/${first.op}[${first.key}]`);
+  });
 });

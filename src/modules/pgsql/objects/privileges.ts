@@ -191,6 +191,34 @@ function compareEntries(a: DesiredDefaultPrivilege, b: DesiredDefaultPrivilege):
   );
 }
 
+interface ParsedRules {
+  readonly templates: readonly Template[];
+  readonly problems: readonly { readonly text: string; readonly index: number; readonly problem: string }[];
+}
+
+/**
+ * pg_default_privileges parsed and folded, once per list and version: the list is one value
+ * (resolved vars are shared, never mutated) that every cluster of an inventory usually inherits.
+ */
+const parsedLists = new WeakMap<readonly string[], Map<number, ParsedRules>>();
+
+function parsedRules(texts: readonly string[], pgVersion: number): ParsedRules {
+  let byVersion = parsedLists.get(texts);
+  if (!byVersion) parsedLists.set(texts, (byVersion = new Map()));
+  let known = byVersion.get(pgVersion);
+  if (known) return known;
+  const rules: DefaultPrivilegeRule[] = [];
+  const problems: { text: string; index: number; problem: string }[] = [];
+  texts.forEach((text, index) => {
+    const parsed = parseDefaultPrivilege(text, pgVersion);
+    if (parsed.ok) rules.push(parsed.rule);
+    else problems.push({ text, index, problem: parsed.problem });
+  });
+  known = { templates: fold(rules), problems };
+  byVersion.set(pgVersion, known);
+  return known;
+}
+
 /** Default privileges for the given databases (the ones desiredDatabases computed). */
 export function defaultPrivilegesFor(
   ctx: HostContext,
@@ -198,18 +226,13 @@ export function defaultPrivilegesFor(
   databases: readonly DesiredDatabase[],
 ): Desired<readonly DesiredDefaultPrivilege[]> {
   const out: Diagnostic[] = [];
-  const rules: DefaultPrivilegeRule[] = [];
-  (ctx.vars.pg_default_privileges ?? []).forEach((text, index) => {
-    const parsed = parseDefaultPrivilege(text, ctx.vars.pg_version);
-    if (parsed.ok) rules.push(parsed.rule);
-    else {
-      out.push(error("objects.default-privilege", `default privilege \`${text}\` does not parse: ${parsed.problem}`, {
-        source: varPosition(ctx.host, "pg_default_privileges", [index]),
-        hint: "write what follows ALTER DEFAULT PRIVILEGES FOR ROLE …, e.g. `GRANT SELECT ON TABLES TO dbrole_readonly`",
-      }));
-    }
-  });
-  const templates = fold(rules);
+  const { templates, problems } = parsedRules(ctx.vars.pg_default_privileges ?? [], ctx.vars.pg_version);
+  for (const { text, index, problem } of problems) {
+    out.push(error("objects.default-privilege", `default privilege \`${text}\` does not parse: ${problem}`, {
+      source: varPosition(ctx.host, "pg_default_privileges", [index]),
+      hint: "write what follows ALTER DEFAULT PRIVILEGES FOR ROLE …, e.g. `GRANT SELECT ON TABLES TO dbrole_readonly`",
+    }));
+  }
   const present = databases.filter((d) => d.state !== "absent");
   const byRole = new Map<string, Set<string>>();
   // dbrole_admin only when declared: ALTER DEFAULT PRIVILEGES FOR a missing role fails
