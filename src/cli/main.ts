@@ -134,6 +134,9 @@ timingNote(`process up to the CLI ${performance.now().toFixed(0)} ms`);
 
 // run when executed (bin/pgsty imports this module), not when imported by tests
 if (process.argv[1] && /(bin\/pgsty|cli\/main\.[jt]s)$/.test(process.argv[1])) {
+  // A pipe is written asynchronously: a plan of 400,000 changes piped to a slower reader queued
+  // ~350 MB of pending writes. Blocking writes keep memory to what is being written.
+  for (const stream of [process.stdout, process.stderr]) (stream as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(true);
   // `pgsty schema | head`: the reader went away. Output is dropped, the command still ends as
   // it would have (an apply is never cut short because nobody reads its log).
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
