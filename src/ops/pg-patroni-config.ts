@@ -1,7 +1,9 @@
 /**
  * Op `patroni.config`: Patroni's dynamic (DCS) configuration of a cluster (key: the cluster; args:
  * PatroniConfigArgs). Observed with `GET /config` (fact `patroni.config`); only the keys whose
- * values differ are sent, with `PATCH /config` — keys the inventory does not set are left alone.
+ * values differ are sent, with `PATCH /config`. Keys the inventory does not set are left alone,
+ * except PostgreSQL parameters: pgsty renders all of them, so one it no longer wants (removed
+ * from `pg_parameters`, or set by hand) is removed (`null`), or the DCS would keep it forever.
  * Credentials and body reach curl on stdin as a config file (`-K -`), never in argv.
  */
 import { raw, sh } from "../exec/command.js";
@@ -54,6 +56,13 @@ export function configPatch(want: Json, live: Json, path: readonly string[] = []
     } else if (!same(v, cur)) {
       patch[k] = v;
       fields.push(field([...path, k].join("."), cur, v));
+    }
+  }
+  if (path.length === 2 && path[0] === "postgresql" && path[1] === "parameters") {
+    for (const [k, cur] of Object.entries(live)) {
+      if (want[k] !== undefined || cur === null || cur === undefined) continue;
+      patch[k] = null;
+      fields.push(field(`postgresql.parameters.${k}`, cur, undefined));
     }
   }
   return { patch: Object.keys(patch).length ? patch : undefined, fields };

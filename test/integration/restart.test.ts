@@ -9,7 +9,8 @@
  * postgresql.parameters (and the DCS), `max_connections` only in Patroni's dynamic configuration
  * (step pgsql.dcs PATCHes it): both changes end in one rolling restart. Then `max_connections`
  * is lowered again, which a replica cannot take before its primary: the leader restarts in place
- * after the rolling round, then the replicas.
+ * after the rolling round, then the replicas. Last, the parameter is removed from `pg_parameters`:
+ * it goes from the DCS too, and every member restarts onto the default.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +34,7 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
   let ips: string[] = [];
   /** What the first change set, for the second. */
   let raised: { readonly locks: number; readonly conns: number } | undefined;
+  let lowered: number | undefined;
   const write = (extra = "") => writeFileSync(inv, pgTestInventory(tb, { extraClusterVars: extra }));
   const plan = async (): Promise<Plan> => {
     const r = await cli("plan", "-i", inv, "--json");
@@ -152,8 +154,8 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
 
   it("max_connections lowered: after the rolling round the leader restarts in place, then the replicas; no write lost", async () => {
     expect(raised, "the increase ran first").toBeDefined();
-    const lowered = raised!.conns - 50;
-    write(`        pg_parameters: { ${PARAM}: ${raised!.locks}, max_connections: ${lowered} }`);
+    const conns = raised!.conns - 50;
+    write(`        pg_parameters: { ${PARAM}: ${raised!.locks}, max_connections: ${conns} }`);
     const leaderBefore = (await patroniMembers(tb, ips[0]!)).find((m) => m.Role === "Leader")!.Host;
 
     const acked: number[] = [];
@@ -182,7 +184,7 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     expect(handlers.at(-1)?.reason).toMatch(/a lowered value needs the primary first: pg-test-\d restarted in place/);
 
     for (const ip of ips) {
-      expect(Number(await dbsu(ip, "show max_connections")), ip).toBe(lowered);
+      expect(Number(await dbsu(ip, "show max_connections")), ip).toBe(conns);
       expect(await dbsu(ip, "select count(*) from pg_settings where pending_restart"), ip).toBe("0");
     }
     const members = await settled(ips[0]!);
@@ -191,6 +193,25 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     const rows = await psqlAt(leader, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select count(*) from app.w where id = any('{${acked.join(",")}}'::int[])`);
     expect(Number(rows.out), rows.err).toBe(acked.length);
     console.log(`max_connections lowered on pg-test: apply ${secs(applyMs)}; ${acked.length} acknowledged rows all present`);
+    expect(changesOf(await plan())).toEqual([]);
+    lowered = conns;
+  }, 600_000);
+
+  it(`${PARAM} removed from pg_parameters: removed from the DCS too, and every member restarts onto the default`, async () => {
+    expect(lowered, "the decrease ran first").toBeDefined();
+    write(`        pg_parameters: { max_connections: ${lowered} }`);
+    const p = await plan();
+    const dcs = changesOf(p).find((c) => c.op === "patroni.config");
+    expect(dcs?.fields?.map((f) => f.field)).toContain(`postgresql.parameters.${PARAM}`);
+    expect(dcs?.effect).toBe("restart");
+    const t0 = performance.now();
+    const r = await cli("apply", "-i", inv, "--yes");
+    expect(r.code, r.stdout.slice(-4000)).toBe(0);
+    for (const ip of ips) {
+      expect(await dbsu(ip, `select setting = boot_val from pg_settings where name = '${PARAM}'`), ip).toBe("t");
+      expect(await dbsu(ip, "select count(*) from pg_settings where pending_restart"), ip).toBe("0");
+    }
+    console.log(`${PARAM} removed on pg-test: apply ${secs(performance.now() - t0)}`);
     expect(changesOf(await plan())).toEqual([]);
   }, 600_000);
 });

@@ -11,12 +11,14 @@ const args = (config: Record<string, unknown>): PatroniConfigArgs => ({ url: "ht
 const task = (a: PatroniConfigArgs): TaskSpec => ({ step: "pgsql.config", op: "patroni.config", key: "pg-test", args: { ...a }, sensitive: ["password"] });
 
 describe("patroni.config: diff", () => {
-  it("only the keys that differ; 500 and \"500\", true and \"on\" are the same; keys not declared are kept", () => {
+  it("only the keys that differ; 500 and \"500\", true and \"on\" are the same; keys not declared are kept, but not PostgreSQL parameters", () => {
     const want = { ttl: 30, loop_wait: 10, synchronous_mode: false, postgresql: { use_slots: true, parameters: { max_connections: 500, hot_standby: true, work_mem: "64MB" } } };
+    // `extra`, in the DCS but no longer wanted, is removed: Patroni then drops it (a restart if it is a postmaster one)
     expect(configPatch(want, LIVE)).toEqual({
-      patch: { loop_wait: 10, postgresql: { parameters: { work_mem: "64MB" } } },
-      fields: [{ field: "loop_wait", before: 5, after: 10 }, { field: "postgresql.parameters.work_mem", before: "4MB", after: "64MB" }],
+      patch: { loop_wait: 10, postgresql: { parameters: { work_mem: "64MB", extra: null } } },
+      fields: [{ field: "loop_wait", before: 5, after: 10 }, { field: "postgresql.parameters.work_mem", before: "4MB", after: "64MB" }, { field: "postgresql.parameters.extra", before: "kept", after: undefined }],
     });
+    // no parameters section wanted: the live one is not this op's business
     expect(configPatch({ ttl: 30, postgresql: { use_slots: true } }, LIVE)).toEqual({ patch: undefined, fields: [] });
     expect(configPatch({ standby_cluster: { host: "10.0.0.1", port: 5432 } }, LIVE).patch).toEqual({ standby_cluster: { host: "10.0.0.1", port: 5432 } });
   });
@@ -24,9 +26,11 @@ describe("patroni.config: diff", () => {
   it("noop / update (Patroni reloads) / restart when a postmaster parameter changes / unknown when Patroni is down", () => {
     const noop = task(args({ ttl: 30 }));
     expect(patroniConfigOp.diff(noop, patroniConfigOp.observe(noop, facts({ "patroni.config": { config: LIVE } })))).toEqual({ action: "noop", effect: "none" });
-    const reload = task(args({ postgresql: { parameters: { work_mem: "64MB" } } }));
+    // the live parameters, with changes (a parameter left out would be removed)
+    const params = (p: Record<string, unknown>) => ({ postgresql: { parameters: { ...LIVE.postgresql.parameters, ...p } } });
+    const reload = task(args(params({ work_mem: "64MB" })));
     expect(patroniConfigOp.diff(reload, patroniConfigOp.observe(reload, facts({ "patroni.config": { config: LIVE } })))).toMatchObject({ action: "update", effect: "none" });
-    const restart = task(args({ postgresql: { parameters: { max_connections: 1000, work_mem: "8MB" } } }));
+    const restart = task(args(params({ max_connections: 1000, work_mem: "8MB" })));
     expect(patroniConfigOp.diff(restart, patroniConfigOp.observe(restart, facts({ "patroni.config": { config: LIVE } })))).toMatchObject({
       action: "update", effect: "restart", reason: "max_connections needs a restart",
     });
