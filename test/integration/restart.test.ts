@@ -54,6 +54,53 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     }
     return members;
   };
+  /**
+   * Inserts into app.w through HAProxy's primary service in a loop (ids after `lastId`) until
+   * `stop()`, which says how long writes were interrupted at most and how many attempts failed.
+   */
+  const startWriter = (lastId: number) => {
+    const acked: number[] = [];
+    let n = lastId, stopped = false, lastOk = 0, gap = 0, failures = 0;
+    const loop = (async () => {
+      while (!stopped) {
+        const id = ++n;
+        const r = await psqlAt(ips[1]!, 5433, "dbuser_test_rw", PASSWORDS.rw, "test", `insert into app.w values (${id})`, 3000);
+        const now = performance.now();
+        if (r.code === 0) {
+          acked.push(id);
+          if (lastOk) gap = Math.max(gap, now - lastOk);
+          lastOk = now;
+        } else {
+          failures++;
+          await sleep(100);
+        }
+      }
+    })();
+    return {
+      acked,
+      stop: async () => {
+        stopped = true;
+        await loop;
+        return { gap, failures };
+      },
+    };
+  };
+  /** Counts the rows `acked` on `leader`. */
+  const countOn = (leader: string, acked: readonly number[]) =>
+    psqlAt(leader, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select count(*) from app.w where id = any('{${acked.join(",")}}'::int[])`);
+  /** `pgsty apply --json`, timed; prints the Patroni handlers' outcomes and the steps and tasks over 1 s. */
+  const applyJson = async () => {
+    const t0 = performance.now();
+    const r = await cli("apply", "-i", inv, "--yes", "--json");
+    const ms = performance.now() - t0;
+    if (r.code !== 0) console.log(r.stdout.slice(-6000), r.stderr);
+    const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ApplyEvent);
+    const handlers = events.filter((e): e is Extract<ApplyEvent, { type: "handler_finish" }> => e.type === "handler_finish" && e.service === "patroni");
+    console.log(handlers.map((h) => `${h.host} ${h.action} ${h.status} ${secs(h.ms)}${h.reason ? ` (${h.reason})` : ""}`).join("\n"));
+    console.log(`steps over 1 s: ${events.flatMap((e) => (e.type === "step_finish" && e.ms > 1000 ? [`${e.step} ${secs(e.ms)}`] : [])).join(", ")}`);
+    console.log(`tasks over 1 s: ${events.flatMap((e) => (e.type === "task_finish" && e.ms > 1000 ? [`${e.address} ${e.status} ${secs(e.ms)}${e.reason ? ` (${e.reason})` : ""}`] : [])).join("\n")}`);
+    return { code: r.code, ms, handlers };
+  };
   const dbsu = (ip: string, sql: string) => side(tb, ip, `runuser -u postgres -- /usr/lib/postgresql/15/bin/psql -XAt -h /var/run/postgresql -c "${sql}"`);
 
   beforeAll(async () => {
@@ -91,42 +138,15 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     expect(changesOf(p).filter((c) => c.op === "patroni.config").map((c) => c.effect)).toContain("restart");
     expect(p.summary.restarts).toBeGreaterThan(0);
 
-    // a writer through HAProxy's primary service while apply runs
-    const acked: number[] = [];
-    let n = 0, stop = false, lastOk = 0, gap = 0, failures = 0;
-    const writer = (async () => {
-      while (!stop) {
-        const id = ++n;
-        const r = await psqlAt(ips[1]!, 5433, "dbuser_test_rw", PASSWORDS.rw, "test", `insert into app.w values (${id})`, 3000);
-        const now = performance.now();
-        if (r.code === 0) {
-          acked.push(id);
-          if (lastOk) gap = Math.max(gap, now - lastOk);
-          lastOk = now;
-        } else {
-          failures++;
-          await sleep(100);
-        }
-      }
-    })();
+    const writer = startWriter(0);
     await sleep(2000);
-    expect(acked.length, "no write succeeded before apply").toBeGreaterThan(0);
-
-    const t0 = performance.now();
-    const r = await cli("apply", "-i", inv, "--yes", "--json");
-    const applyMs = performance.now() - t0;
+    expect(writer.acked.length, "no write succeeded before apply").toBeGreaterThan(0);
+    const { code, ms: applyMs, handlers } = await applyJson();
     await sleep(2000);
-    stop = true;
-    await writer;
-    if (r.code !== 0) console.log(r.stdout.slice(-6000), r.stderr);
-    expect(r.code).toBe(0);
+    const { gap, failures } = await writer.stop();
+    expect(code).toBe(0);
 
     // the handlers: the replicas first, then the old leader, after a switchover
-    const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ApplyEvent);
-    const handlers = events.filter((e): e is Extract<ApplyEvent, { type: "handler_finish" }> => e.type === "handler_finish" && e.service === "patroni");
-    console.log(handlers.map((h) => `${h.host} ${h.action} ${h.status} ${secs(h.ms)}${h.reason ? ` (${h.reason})` : ""}`).join("\n"));
-    console.log(`steps over 1 s: ${events.flatMap((e) => (e.type === "step_finish" && e.ms > 1000 ? [`${e.step} ${secs(e.ms)}`] : [])).join(", ")}`);
-    console.log(`tasks over 1 s: ${events.flatMap((e) => (e.type === "task_finish" && e.ms > 1000 ? [`${e.address} ${e.status} ${secs(e.ms)}${e.reason ? ` (${e.reason})` : ""}`] : [])).join("\n")}`);
     expect(handlers.map((h) => [h.host, h.action, h.status])).toEqual([[ips[1], "restart", "changed"], [ips[2], "restart", "changed"], [old, "restart", "changed"]]);
     expect(handlers[2]!.reason).toMatch(/^switched over from pg-test-1 to pg-test-[23]/);
 
@@ -144,7 +164,8 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     expect(members.every((m) => ["running", "streaming"].includes(m.State))).toBe(true);
 
     // no acknowledged write is lost
-    const rows = await psqlAt(leader!, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select count(*) from app.w where id = any('{${acked.join(",")}}'::int[])`);
+    const acked = writer.acked;
+    const rows = await countOn(leader!, acked);
     expect(Number(rows.out), rows.err).toBe(acked.length);
     console.log(`restart of pg-test for ${PARAM} and max_connections: apply ${secs(applyMs)}; writes through 5433 interrupted at most ${secs(gap)} (${failures} failed attempts); ${acked.length} acknowledged rows all present`);
 
@@ -158,27 +179,12 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     write(`        pg_parameters: { ${PARAM}: ${raised!.locks}, max_connections: ${conns} }`);
     const leaderBefore = (await patroniMembers(tb, ips[0]!)).find((m) => m.Role === "Leader")!.Host;
 
-    const acked: number[] = [];
-    let n = 1_000_000, stop = false;
-    const writer = (async () => {
-      while (!stop) {
-        const id = ++n;
-        if ((await psqlAt(ips[1]!, 5433, "dbuser_test_rw", PASSWORDS.rw, "test", `insert into app.w values (${id})`, 3000)).code === 0) acked.push(id);
-        else await sleep(100);
-      }
-    })();
+    const writer = startWriter(1_000_000);
     await sleep(1000);
-    const t0 = performance.now();
-    const r = await cli("apply", "-i", inv, "--yes", "--json");
-    const applyMs = performance.now() - t0;
+    const { code, ms: applyMs, handlers } = await applyJson();
     await sleep(2000);
-    stop = true;
-    await writer;
-    if (r.code !== 0) console.log(r.stdout.slice(-6000), r.stderr);
-    expect(r.code).toBe(0);
-    const events = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ApplyEvent);
-    const handlers = events.filter((e): e is Extract<ApplyEvent, { type: "handler_finish" }> => e.type === "handler_finish" && e.service === "patroni");
-    console.log(handlers.map((h) => `${h.host} ${h.action} ${h.status} ${secs(h.ms)}${h.reason ? ` (${h.reason})` : ""}`).join("\n"));
+    await writer.stop();
+    expect(code).toBe(0);
     // the member leading now goes last, whatever the inventory says
     expect(handlers.at(-1)?.host).toBe(leaderBefore);
     expect(handlers.at(-1)?.reason).toMatch(/a lowered value needs the primary first: pg-test-\d restarted in place/);
@@ -190,7 +196,8 @@ describe.skipIf(!!skip)(`a restart-needing parameter change restarts pg-test saf
     const members = await settled(ips[0]!);
     expect(members.every((m) => ["running", "streaming"].includes(m.State))).toBe(true);
     const leader = members.find((m) => m.Role === "Leader")!.Host;
-    const rows = await psqlAt(leader, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select count(*) from app.w where id = any('{${acked.join(",")}}'::int[])`);
+    const acked = writer.acked;
+    const rows = await countOn(leader, acked);
     expect(Number(rows.out), rows.err).toBe(acked.length);
     console.log(`max_connections lowered on pg-test: apply ${secs(applyMs)}; ${acked.length} acknowledged rows all present`);
     expect(changesOf(await plan())).toEqual([]);
