@@ -11,65 +11,21 @@
  *   sudo node bench/failover.mjs [--runs 5] [--rto norm,fast]     (after `npm ci`: needs dist/)
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { benchTestbed, PGSTY as pgsty } from "./testbed.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, rto: { type: "string", default: "norm,fast" } } });
 const runs = Number(values.runs);
-const ROOT = new URL("..", import.meta.url).pathname;
-const TB = join(ROOT, "test/integration/testbed");
-const env = { BASE: "/tmp/pgsty-testbed/bench-fo", NET: "10.211.251", BRIDGE: "pgstybrfo", PREFIX: "fo-", N: "3", HOST_INIT: "tini" };
-const ips = ["10.211.251.11", "10.211.251.12", "10.211.251.13"];
-const dir = mkdtempSync(join(tmpdir(), "pgsty-bench-failover-"));
-const inv = join(dir, "pigsty.yml");
-const pgsty = join(ROOT, "bin/pgsty");
+const tb = benchTestbed("fo", "10.211.251");
+const { env, ips } = tb;
 const PSQL = "/usr/lib/postgresql/15/bin/psql";
 const PASSWORD = "Bench.Test.1";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Row ids, unique across rounds (one table for all of them). */
 let nextId = 0;
 
-function inventory(pgRto) {
-  return `all:
-  children:
-    etcd:
-      hosts: { ${ips.map((ip, i) => `${ip}: { etcd_seq: ${i + 1} }`).join(", ")} }
-      vars: { etcd_cluster: etcd }
-    pg-test:
-      hosts:
-        ${ips[0]}: { pg_seq: 1, pg_role: primary }
-        ${ips[1]}: { pg_seq: 2, pg_role: replica }
-        ${ips[2]}: { pg_seq: 3, pg_role: replica, pg_offline_query: true }
-      vars:
-        pg_cluster: pg-test
-        pg_rto: ${pgRto}
-        pg_users: [ { name: test, password: ${PASSWORD}, pgbouncer: true, roles: [dbrole_admin] } ]
-        pg_databases: [ { name: test, owner: test } ]
-  vars:
-    admin_ip: ${env.NET}.1
-    ansible_user: root
-    ansible_ssh_private_key_file: ${env.BASE}/id_ed25519
-    pg_version: 15
-    pg_locale: C.UTF-8
-    pg_lc_collate: C
-    pg_lc_ctype: C
-    pgbackrest_method: local
-    pg_admin_password: Bench.Admin.1
-    pg_monitor_password: Bench.Monitor.1
-    pg_replication_password: Bench.Repl.1
-    patroni_password: Bench.Patroni.1
-    etcd_root_password: Bench.Etcd.1
-    haproxy_admin_password: Bench.Haproxy.1
-`;
-}
-
-const down = () => spawnSync(join(TB, "down.sh"), { env: { ...process.env, ...env }, stdio: "ignore" });
-process.on("SIGINT", () => { down(); process.exit(130); });
-
 function apply(...args) {
-  const r = spawnSync(pgsty, ["apply", "-i", inv, "--yes", ...args], { encoding: "utf8" });
+  const r = spawnSync(pgsty, ["apply", "-i", tb.inv, "--yes", ...args], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`pgsty apply ${args.join(" ")} failed:\n${r.stdout.slice(-3000)}${r.stderr.slice(-2000)}`);
 }
 
@@ -139,10 +95,13 @@ async function failover() {
 }
 
 try {
-  execFileSync("bash", [join(TB, "prepare.sh")], { stdio: "inherit" });
-  console.log(execFileSync(join(TB, "up.sh"), { env: { ...process.env, ...env }, encoding: "utf8" }).split("\n")[0]);
+  tb.up();
   for (const rto of values.rto.split(",")) {
-    writeFileSync(inv, inventory(rto));
+    tb.writeInventory([
+      `pg_rto: ${rto}`,
+      `pg_users: [ { name: test, password: ${PASSWORD}, pgbouncer: true, roles: [dbrole_admin] } ]`,
+      "pg_databases: [ { name: test, owner: test } ]",
+    ]);
     apply();
     if ((await sql(await leader(), 5432, "create table if not exists w (id int primary key)")).code !== 0) throw new Error("cannot create the table");
     const times = [];
@@ -155,6 +114,5 @@ try {
     console.log(`pg_rto ${rto}: median ${times[Math.floor(times.length / 2)].toFixed(1)} s (min ${times[0].toFixed(1)}, max ${times.at(-1).toFixed(1)}, ${runs} runs)`);
   }
 } finally {
-  down();
-  rmSync(dir, { recursive: true, force: true });
+  tb.down();
 }
