@@ -44,6 +44,28 @@ function parse<T>(what: string, stdout: string): T {
   }
 }
 
+type ExecOpts = { signal?: AbortSignal };
+
+/** `GET path` of the REST API at `rest`, parsed; fails on no answer or no JSON. */
+async function restGet<T>(conn: Connector, rest: string, path: "/patroni" | "/cluster", opts: ExecOpts): Promise<T> {
+  return parse<T>(`http://${rest}${path}`, (await execChecked(conn, restGetCommand(rest, path), opts)).stdout);
+}
+
+/** `/patroni` of the member at `rest`, or undefined when it does not answer with JSON. */
+async function statusIfAnswered(conn: Connector, rest: string, opts: ExecOpts = {}): Promise<PatroniStatus | undefined> {
+  try {
+    return await restGet<PatroniStatus>(conn, rest, "/patroni", opts);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Restarts a member's PostgreSQL with patronictl and waits until it runs again as one of `roles`. */
+async function restartMember(conn: Connector, cluster: string, name: string, rest: string, roles: readonly string[], startSec: number, opts: ExecOpts): Promise<void> {
+  await execChecked(conn, ctlRestartCommand(cluster, name), opts);
+  await execChecked(conn, waitRoleCommand(rest, roles, startSec, `${name} running again after its restart`), opts);
+}
+
 /** Replicas the leader may hand over to: healthy, failover allowed; synchronous, restarted, least lag first. */
 export function switchoverCandidates(members: readonly ClusterMember[], leader: string): ClusterMember[] {
   const lag = (m: ClusterMember) => (typeof m.lag === "number" ? m.lag : Number.MAX_SAFE_INTEGER);
@@ -60,12 +82,8 @@ export function switchoverCandidates(members: readonly ClusterMember[], leader: 
 export async function leadingNow(members: readonly { readonly conn: Connector; readonly rest: string }[]): Promise<Set<string>> {
   const leading = new Set<string>();
   await Promise.all(members.map(async ({ conn, rest }) => {
-    try {
-      const r = await conn.exec(restGetCommand(rest, "/patroni"));
-      if (r.code === 0 && isLeaderRole((JSON.parse(r.stdout) as PatroniStatus).role)) leading.add(rest);
-    } catch {
-      // not known: the inventory's role stands
-    }
+    // not known: the inventory's role stands
+    if (isLeaderRole((await statusIfAnswered(conn, rest))?.role)) leading.add(rest);
   }));
   return leading;
 }
@@ -81,21 +99,17 @@ export async function restartThroughPatroni(conn: Connector, rest: string, o: Pa
   if (self.pending_restart !== true) return { ran: false, reason: "PostgreSQL has no pending restart: the change took effect with the reload" };
   const cluster = self.patroni?.scope;
   if (!cluster) throw new Error(`http://${rest}/patroni names no cluster (scope)`);
-  const members = parse<{ members?: ClusterMember[] }>(`http://${rest}/cluster`, (await execChecked(conn, restGetCommand(rest, "/cluster"), opts)).stdout).members ?? [];
+  const members = (await restGet<{ members?: ClusterMember[] }>(conn, rest, "/cluster", opts)).members ?? [];
   const me = members.find((m) => restAddress(m.api_url) === rest);
   if (!me) throw new Error(`no member of cluster ${cluster} has the REST API http://${rest} (members: ${members.map((m) => m.name).join(", ") || "none"})`);
-
-  const restart = async (role: readonly string[], what: string): Promise<void> => {
-    await execChecked(conn, ctlRestartCommand(cluster, me.name), opts);
-    await execChecked(conn, waitRoleCommand(rest, role, startSec, what), opts);
-  };
+  const restart = (roles: readonly string[]) => restartMember(conn, cluster, me.name, rest, roles, startSec, opts);
 
   if (!isLeaderRole(me.role)) {
-    await restart(["replica", "standby_leader"], `${me.name} running again after its restart`);
+    await restart(["replica", "standby_leader"]);
     return { ran: true };
   }
   if (members.length === 1) {
-    await restart(["master", "primary", "standby_leader"], `${me.name} running again after its restart`);
+    await restart(["master", "primary", "standby_leader"]);
     return { ran: true, reason: `${me.name} is the only member of ${cluster}: restarted in place, PostgreSQL was down meanwhile` };
   }
   const candidate = switchoverCandidates(members, me.name)[0];
@@ -110,7 +124,7 @@ export async function restartThroughPatroni(conn: Connector, rest: string, o: Pa
   await execChecked(conn, waitRoleCommand(restAddress(candidate.api_url)!, standby ? ["standby_leader"] : ["master", "primary"], startSec, `${candidate.name} leading after the switchover`), opts);
   await execChecked(conn, waitRoleCommand(rest, ["replica"], startSec, `${me.name} running as a replica after the switchover`), opts);
   const after = await status(0);
-  if (after.pending_restart === true) await restart(["replica"], `${me.name} running again after its restart`);
+  if (after.pending_restart === true) await restart(["replica"]);
   const first = lowered ? await primaryFirst(conn, cluster, restAddress(candidate.api_url)!, o.settleSec ?? 20, startSec, opts) : undefined;
   return {
     ran: true,
@@ -119,16 +133,10 @@ export async function restartThroughPatroni(conn: Connector, rest: string, o: Pa
 }
 
 /** Whether any of these members' Patroni (asked directly) has a restart pending. */
-async function anyPending(conn: Connector, members: readonly ClusterMember[], opts: { signal?: AbortSignal }): Promise<boolean> {
+async function anyPending(conn: Connector, members: readonly ClusterMember[], opts: ExecOpts): Promise<boolean> {
   for (const m of members) {
     const rest = restAddress(m.api_url);
-    if (!rest) continue;
-    const r = await conn.exec(restGetCommand(rest, "/patroni"), opts);
-    try {
-      if (r.code === 0 && (JSON.parse(r.stdout) as PatroniStatus).pending_restart === true) return true;
-    } catch {
-      // not JSON: not known to be pending
-    }
+    if (rest && (await statusIfAnswered(conn, rest, opts))?.pending_restart === true) return true;
   }
   return false;
 }
@@ -144,10 +152,8 @@ async function anyPending(conn: Connector, members: readonly ClusterMember[], op
  * `leaderRest`: the REST API of the member leading now; `settleSec`: how long to wait for its
  * pending restart to show. Returns what it did, or nothing.
  */
-async function primaryFirst(conn: Connector, cluster: string, leaderRest: string, settleSec: number, startSec: number, opts: { signal?: AbortSignal }): Promise<string | undefined> {
-  const get = async <T>(rest: string, path: "/patroni" | "/cluster"): Promise<T> =>
-    parse<T>(`http://${rest}${path}`, (await execChecked(conn, restGetCommand(rest, path), opts)).stdout);
-  const members = (await get<{ members?: ClusterMember[] }>(leaderRest, "/cluster")).members ?? [];
+async function primaryFirst(conn: Connector, cluster: string, leaderRest: string, settleSec: number, startSec: number, opts: ExecOpts): Promise<string | undefined> {
+  const members = (await restGet<{ members?: ClusterMember[] }>(conn, leaderRest, "/cluster", opts)).members ?? [];
   const leader = members.find((m) => isLeaderRole(m.role) && restAddress(m.api_url) === leaderRest);
   if (!leader) throw new Error(`http://${leaderRest} does not lead ${cluster} after the switchover`);
   // promoted, it still runs with its replica's file (the larger values): a reload writes the
@@ -155,19 +161,17 @@ async function primaryFirst(conn: Connector, cluster: string, leaderRest: string
   await execChecked(conn, ctlReloadCommand(cluster, leader.name), opts);
   const pending = parse<PatroniStatus>(`http://${leaderRest}/patroni`, (await execChecked(conn, pendingRestartCommand(leaderRest, settleSec), opts)).stdout);
   if (pending.pending_restart !== true) return undefined;
-  await execChecked(conn, ctlRestartCommand(cluster, leader.name), opts);
-  await execChecked(conn, waitRoleCommand(leaderRest, leader.role === "standby_leader" ? ["standby_leader"] : ["master", "primary"], startSec, `${leader.name} running again after its restart`), opts);
+  await restartMember(conn, cluster, leader.name, leaderRest, leader.role === "standby_leader" ? ["standby_leader"] : ["master", "primary"], startSec, opts);
   const restarted: string[] = [];
   for (const m of members) {
     const rest = restAddress(m.api_url);
     if (m === leader || !rest) continue;
     // asked live each time (the DCS copy lags by a loop); retried while it has not yet
     // replayed its leader's new values
-    for (let restarts = 0; (await get<PatroniStatus>(rest, "/patroni")).pending_restart === true; restarts++) {
+    for (let restarts = 0; (await restGet<PatroniStatus>(conn, rest, "/patroni", opts)).pending_restart === true; restarts++) {
       if (restarts === 3) throw new Error(`${m.name} still has a restart pending after ${restarts} restarts following its leader ${leader.name}'s`);
       if (restarts > 0) await new Promise((res) => setTimeout(res, 2000));
-      await execChecked(conn, ctlRestartCommand(cluster, m.name), opts);
-      await execChecked(conn, waitRoleCommand(rest, ["replica", "standby_leader"], startSec, `${m.name} running again after its restart`), opts);
+      await restartMember(conn, cluster, m.name, rest, ["replica", "standby_leader"], startSec, opts);
       if (restarts === 0) restarted.push(m.name);
     }
   }
