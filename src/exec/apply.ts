@@ -87,7 +87,7 @@ interface HostRun {
   handlers: number;
   ms: number;
   stopped?: string;
-  /** Something changed on the host since its facts were last read. */
+  /** Its facts must be read again before the next task: something changed on the host since, or the step has planned changes. */
   dirty: boolean;
 }
 
@@ -225,17 +225,16 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
     const started = performance.now();
     const triggers = new Triggers();
     // planned changes are checked against facts no older than this step, not the plan's
-    const hasPlanned = tasks.some((t) => planned.has(taskAddress(r.host, t)));
-    if ((r.dirty || hasPlanned) && !r.stopped && !aborted()) await rereadStep(r, tasks);
+    if (tasks.some((t) => planned.has(taskAddress(r.host, t)))) r.dirty = true;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
       if (r.stopped || aborted()) {
         skip(r, tasks.slice(i), r.stopped ? `host stopped: ${r.stopped}` : "interrupted");
         break;
       }
-      // after a change on the host, the facts of this task and of the rest of the step are read
-      // again in one round trip, not one per task: each task still checks facts read after the
-      // host's last change, and a step with one change costs one trip more, not one per task
+      // at the step's start and after each change on the host, the facts of this task and of the
+      // rest of the step are read again in one round trip, not one per task: each task still
+      // checks facts read after the host's last change
       if (r.dirty) await rereadStep(r, tasks.slice(i));
       const res = await runTask(r, task);
       if (res.status === "ok") r.ok++;
