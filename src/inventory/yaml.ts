@@ -200,6 +200,8 @@ export class PositionIndex {
 
   /** Position of the value at `path`; with `key`, of the key that names it (when it has one). */
   position(path: readonly PropertyKey[], key = false): SourcePos {
+    // the document itself starts at its first node: no need for the recording parse
+    if (path.length === 0) return this.toPos(0);
     const { root, recorder } = this.record();
     const { containers, log, logResults } = recorder;
     let value: unknown = root;

@@ -4,6 +4,7 @@
  */
 import { error, warning, type Diagnostic } from "../../diagnostics.js";
 import { DEFAULTS } from "../schema/index.js";
+import { positionOf } from "../../inventory/source.js";
 import { varPosition } from "../resolve.js";
 import { asList, asRecord, distinctValues, itemName, pgHosts, type Rule } from "./rule.js";
 
@@ -105,8 +106,11 @@ export const defaultPasswords: Rule = {
     });
     if (names.length === 0) return [];
     const first = hosts.find((h) => names.some((n) => h.vars[n] === DEFAULTS[n]))!;
+    const written = names.find((n) => first.vars[n] === DEFAULTS[n] && first.origins.has(n));
     return [warning("rule.default-password", `${names.length} documented default password${names.length > 1 ? "s are" : " is"} still in use: ${names.join(", ")}`, {
-      source: varPosition(first, names[0]!),
+      // a default written out is shown where it is written; one never written has no line of
+      // its own: the top of the inventory, not whichever host happens to come first
+      source: written ? varPosition(first, written) : positionOf({ ...first.ref, path: [] }),
       detail: "anyone who has read Pigsty's documentation knows these values",
       hint: "set each of them to a secret of your own in all.vars before production",
     })];

@@ -101,6 +101,9 @@ describe("rules", () => {
     expect(defaults).toHaveLength(1);
     expect(defaults[0]!.summary).toContain("pg_admin_password");
     expect(defaults.every((d) => d.severity === "warning" && d.hint!.includes("before production"))).toBe(true);
+    expect(defaults[0]!.source!.line).toBe(1); // never written: the top of the inventory (`all:`), not a host
+    const written = find(model(withVars("pg_admin_password: DBUser.DBA")).diagnostics, "rule.default-password");
+    expect(written[0]!.source!.line).toBe(FIRST_EXTRA_LINE); // written out: where it is written
   });
 
   it("database, owner, schema and extension names are checked", () => {
