@@ -112,6 +112,20 @@ export function renderCommand(o: RenderOptions, out: Output): number {
   if (!front.model || hasErrors(diagnostics)) return fail(diagnostics, { json: false }, out);
   const exp = expand(front.model, o.playbook, front.selected, o.tags, diagnostics);
   if (!exp) return fail(diagnostics, { json: false }, out);
+  let counts: { files: number; sensitive: number };
+  try {
+    counts = writeRendered(exp, front.selected, o);
+  } catch (e) {
+    // a file where a directory should be, no permission, a full disk: the user's to fix
+    return fail([error("render.write", `cannot write the rendered files: ${(e as Error).message}`, {
+      hint: `choose an --out directory you can write to (${o.out} was given)`,
+    })], { json: false }, out);
+  }
+  out.stderr(`rendered ${counts.files} files for ${front.selected.length} hosts into ${o.out}: ${counts.sensitive} hold secrets (mode 0600), ${o.withSecrets ? "written in full" : "masked as (sensitive); --with-secrets writes them"}`);
+  return 0;
+}
+
+function writeRendered(exp: Expansion, hosts: readonly string[], o: RenderOptions): { files: number; sensitive: number } {
   mkdirSync(o.out, { recursive: true, mode: 0o700 });
   let files = 0, sensitive = 0;
   const made = new Set<string>();
@@ -119,7 +133,7 @@ export function renderCommand(o: RenderOptions, out: Output): number {
   // objects.json once for hosts whose objects come from the same (frozen) lists — a cluster's members
   const texts = new WeakMap<object, string>();
   let last: { lists: readonly (readonly TaskSpec[])[]; text: string } | undefined;
-  for (const host of front.selected) {
+  for (const host of hosts) {
     const objectLists: (readonly TaskSpec[])[] = [];
     for (const tasks of exp.tasksOf(host).values()) {
       let objects = false;
@@ -153,8 +167,7 @@ export function renderCommand(o: RenderOptions, out: Output): number {
     if (!same) last = { lists: objectLists, text: objectsJson(objectLists) };
     writeFileSync(join(o.out, host, "objects.json"), last!.text);
   }
-  out.stderr(`rendered ${files} files for ${front.selected.length} hosts into ${o.out}: ${sensitive} hold secrets (mode 0600), ${o.withSecrets ? "written in full" : "masked as (sensitive); --with-secrets writes them"}`);
-  return 0;
+  return { files, sensitive };
 }
 
 /** objects.json: the database objects of the lists, by op, secrets masked, keys sorted. */

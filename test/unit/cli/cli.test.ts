@@ -154,4 +154,14 @@ describe("pgsty plan / render", () => {
     expect(readFileSync(join(full, "10.10.10.11/etc/patroni/patroni.yml"), "utf8")).toContain("Replicator.Example.ChangeMe");
     expect(readFileSync(join(full, "10.10.10.11/etc/pgbouncer/userlist.txt"), "utf8")).toMatch(/"test" "SCRAM-SHA-256\$4096:/);
   });
+
+  it("render into a place it cannot write is a clear error, not a crash", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const file = join(dir, "not-a-directory");
+    writeFileSync(file, "x");
+    const r = await run("render", "-i", conf, "-l", "10.10.10.11", "--out", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("cannot write the rendered files");
+    expect(r.stderr).not.toContain("internal error");
+  });
 });
