@@ -5,7 +5,7 @@
  * exactly when their inputs are, and every view masks them. Token ids are sequence numbers given
  * out per distinct input within this process: they carry nothing of the password.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 const TOKEN = /⟦secret:(\d+)⟧/g;
 const ids = new Map<string, number>();
@@ -14,7 +14,8 @@ const values = new Map<number, string>();
 
 /** A token for the secret `compute()` returns; `inputs` identify it (hashed, never kept). */
 export function deferredSecret(inputs: readonly string[], compute: () => string): string {
-  const key = createHash("sha256").update(JSON.stringify(inputs)).digest("base64");
+  // one-shot: a plan asks for thousands of them
+  const key = hash("sha256", JSON.stringify(inputs), "base64");
   let id = ids.get(key);
   if (id === undefined) {
     id = producers.length;

@@ -19,7 +19,7 @@ import { roleSourceCluster } from "./pgbouncer/userlist.js";
 import { renderPgbHba, renderPgHba } from "./pgsql/hba.js";
 import { desiredObjects } from "./pgsql/objects.js";
 import { PATRONI_CONFIG_PATH, patroniDynamicConfig, renderPatroniConfig } from "./pgsql/patroni.js";
-import { internTask } from "./intern.js";
+import { internTaskIn } from "./intern.js";
 import { sharedAcrossHosts } from "./memo.js";
 import { isPgHost, servesHaproxy } from "./steps-node.js";
 
@@ -82,9 +82,9 @@ function databaseTasks(ctx: HostContext): TaskDraft[] {
     const key = [p.role, ":", p.schema ?? "*", ":", p.objectType, ":", p.grantee, ":", p.action, p.grantOption ? ":option" : "", suffix].join("");
     // The default privileges of the built-in databases (the dbsu's, the admin's) are the same in
     // every cluster: one draft for all of them, which the plan describes once (intern.ts). The id
-    // holds every field of the args, in order.
-    const id = ["privileges", key, p.schema === undefined ? "" : `schema=${p.schema}`, p.privileges.join(","), databases.join(","), targetId].join("\0");
-    return internTask(id, () => ({ op: "pg.default_privileges", key, args: { ...p, databases, target } }));
+    // holds every field of the args, in order, the target as the scope.
+    const id = ["privileges", key, p.schema === undefined ? "" : `schema=${p.schema}`, p.privileges.join(","), databases.join(",")].join("\0");
+    return internTaskIn(targetId, id, () => ({ op: "pg.default_privileges", key, args: { ...p, databases, target } }));
   };
   // Order: the built-in databases and their default privileges (template1's above all), then the
   // other databases and theirs. A new database copies template1's default privileges, so what it

@@ -87,9 +87,17 @@ function mapping(v: object, level: number, compact: boolean): string {
   const keys = Object.keys(v);
   if (keys.length === 0) return "{}";
   const pad = `\n${"  ".repeat(level)}`;
+  // a frozen mapping is a shared part (a cluster's parameters): its `key: value` lines recur
+  // across clusters, so each is written once and reused whole
+  const lines = Object.isFrozen(v) ? pairLines(level) : undefined;
   let out = "";
   for (const k of keys) {
-    const d = block((v as Record<string, unknown>)[k], level + 1, false);
+    const x: unknown = (v as Record<string, unknown>)[k];
+    if (lines !== undefined && (!compact || out !== "") && x !== null && x !== undefined && typeof x !== "object") {
+      out += pairLine(lines, pad, k, x);
+      continue;
+    }
+    const d = block(x, level + 1, false);
     if (d === undefined) continue;
     const key = scalar(k);
     // js-yaml writes such a key as an explicit `? key` pair
@@ -97,6 +105,37 @@ function mapping(v: object, level: number, compact: boolean): string {
     out += `${!compact || out !== "" ? pad : ""}${key}${d.charCodeAt(0) === 10 ? ":" : ": "}${d}`;
   }
   return out || "{}";
+}
+
+/** `\n<pad>key: value` lines of scalar pairs in frozen mappings, by level, then key, then value. */
+const pairs: Map<string, Map<unknown, string>>[] = [];
+let pairCount = 0;
+const MAX_PAIRS = 20000;
+
+function pairLines(level: number): Map<string, Map<unknown, string>> {
+  let m = pairs[level];
+  if (!m) pairs[level] = m = new Map();
+  return m;
+}
+
+/** What the loop of `mapping` appends for a scalar pair that is not the first of a compact mapping. */
+function pairLine(lines: Map<string, Map<unknown, string>>, pad: string, k: string, x: unknown): string {
+  let byValue = lines.get(k);
+  if (!byValue) lines.set(k, (byValue = new Map()));
+  let line = byValue.get(x);
+  if (line === undefined) {
+    const key = scalar(k);
+    if (key.length > 1024) throw UNSUPPORTED;
+    if (pairCount >= MAX_PAIRS) {
+      for (const m of pairs) m?.clear();
+      pairCount = 0;
+    }
+    // one flat string: it is kept, and appended to many texts
+    line = [pad, key, ": ", scalar(x)].join("");
+    byValue.set(x, line);
+    pairCount++;
+  }
+  return line;
 }
 
 /** Distinct scalars formatted by js-yaml (a scalar's style does not depend on where it stands). */

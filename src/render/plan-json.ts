@@ -10,7 +10,12 @@ export function writeJsonPlan(plan: Readonly<Record<string, unknown>>, write: (t
   const push = (t: string) => {
     pieces.push(t);
     size += t.length;
-    if (size > 1 << 20 && t.endsWith("\n")) {
+  };
+  // A write ends at a line break: after the pieces that end in one, all of them literals below.
+  // Asking every piece (`endsWith`) would flatten each change's text, a rope, once more.
+  const pushLine = (t: "[\n" | "{\n" | ",\n" | "\n") => {
+    push(t);
+    if (size > 1 << 20) {
       write(pieces.join(""));
       pieces = [];
       size = 0;
@@ -20,22 +25,22 @@ export function writeJsonPlan(plan: Readonly<Record<string, unknown>>, write: (t
   const entries = (o: Readonly<Record<string, unknown>>) => Object.keys(o).filter((k) => o[k] !== undefined && typeof o[k] !== "function");
   const list = (items: readonly unknown[], pad: string, each: (item: unknown, pad: string) => void) => {
     if (items.length === 0) return push("[]");
-    push("[\n");
+    pushLine("[\n");
     items.forEach((item, i) => {
       push(`${pad}  `);
       each(item, `${pad}  `);
-      push(i < items.length - 1 ? ",\n" : "\n");
+      pushLine(i < items.length - 1 ? ",\n" : "\n");
     });
     push(`${pad}]`);
   };
   const object = (o: Readonly<Record<string, unknown>>, pad: string, value: (k: string, v: unknown, pad: string) => void) => {
     const keys = entries(o);
     if (keys.length === 0) return push("{}");
-    push("{\n");
+    pushLine("{\n");
     keys.forEach((k, i) => {
       push(`${pad}  ${JSON.stringify(k)}: `);
       value(k, o[k], `${pad}  `);
-      push(i < keys.length - 1 ? ",\n" : "\n");
+      pushLine(i < keys.length - 1 ? ",\n" : "\n");
     });
     push(`${pad}}`);
   };
@@ -84,7 +89,9 @@ class ChangeWriter {
   /** The fields from `keys[from]` on, each after `,\n` (the first after `{\n` when `opens`), then the closing brace. */
   private fields(o: Readonly<Record<string, unknown>>, keys: readonly string[], from: number, pad: string, opens: boolean): string {
     const inner = `${pad}  `;
-    let out = "";
+    // joined, not appended: the text is kept and written for many changes, and a rope of one
+    // node per field would be walked again each time (join does not flatten it for good)
+    const out: string[] = [];
     let first = opens;
     for (let i = from; i < keys.length; i++) {
       const k = keys[i]!;
@@ -94,11 +101,12 @@ class ChangeWriter {
       else if (typeof v === "boolean") text = v ? "true" : "false";
       else if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
       else text = this.plain(v, inner);
-      out += `${first ? "{\n" : ",\n"}${inner}${JSON.stringify(k)}: ${text}`;
+      out.push(first ? "{\n" : ",\n", inner, JSON.stringify(k), ": ", text);
       first = false;
     }
     if (opens && first) return "{}";
-    return `${out}\n${pad}}`;
+    out.push("\n", pad, "}");
+    return out.join("");
   }
 }
 

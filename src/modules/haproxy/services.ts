@@ -215,6 +215,9 @@ function serviceDef(
  * a list (null: nothing matched) selects nobody; elements that are not member objects are ignored.
  */
 function selectHosts(docs: readonly Record<string, unknown>[], expression: string, what: string): Set<string> {
+  const fields = selectorFields(expression);
+  const each = fields ? selectEach(docs, expression, fields) : undefined;
+  if (each) return each;
   let result: unknown;
   try {
     result = jmespath.search(docs, expression);
@@ -229,6 +232,56 @@ function selectHosts(docs: readonly Record<string, unknown>[], expression: strin
     if (typeof h === "string") out.add(h);
   }
   return out;
+}
+
+/**
+ * A selector that filters on `fields` only (selector-fields.ts) keeps each document or not by the
+ * values of those fields alone: that answer is kept per expression and values, so 1,000 clusters
+ * whose members look alike run JMESPath a few times rather than twice per service and cluster
+ * (each search parses the expression and builds a runtime). Undefined when a value is not a
+ * plain scalar or the search fails: the caller then searches the documents as a whole.
+ */
+function selectEach(docs: readonly Record<string, unknown>[], expression: string, fields: ReadonlySet<string>): Set<string> | undefined {
+  const out = new Set<string>();
+  for (const d of docs) {
+    const key = inclusionKey(expression, fields, d);
+    if (key === undefined) return undefined;
+    let keep = inclusion.get(key);
+    if (keep === undefined) {
+      let result: unknown;
+      try {
+        result = jmespath.search([d], expression);
+      } catch {
+        return undefined;
+      }
+      keep = Array.isArray(result) && result.includes(d);
+      if (inclusion.size >= MAX_INCLUSIONS) inclusion.clear();
+      inclusion.set(key, keep);
+    }
+    const h = d.inventory_hostname;
+    if (keep && typeof h === "string") out.add(h);
+  }
+  return out;
+}
+
+const inclusion = new Map<string, boolean>();
+const MAX_INCLUSIONS = 10000;
+
+/** The expression and the document's values of `fields`, each told apart by type (JSON for strings). */
+function inclusionKey(expression: string, fields: ReadonlySet<string>, d: Readonly<Record<string, unknown>>): string | undefined {
+  const parts = [expression];
+  for (const f of fields) {
+    if (!(f in d)) {
+      parts.push("-");
+      continue;
+    }
+    const v = d[f];
+    if (typeof v === "string") parts.push(JSON.stringify(v));
+    else if (typeof v === "boolean" || v === null) parts.push(String(v));
+    else if (typeof v === "number" && Number.isFinite(v)) parts.push(`n${v}`);
+    else return undefined;
+  }
+  return parts.join("\0");
 }
 
 function bySeq(a: Instance, b: Instance): number {

@@ -19,6 +19,7 @@
  *   a sorted list is stable in plans.
  */
 import type { HostContext, PlatformId } from "../context.js";
+import { sharedAcrossHosts } from "../memo.js";
 
 /** Alias → packages (space-separated, `$v` for pg_version). */
 export type AliasMap = Readonly<Record<string, string>>;
@@ -137,20 +138,29 @@ export function resolvePackages(item: string, map: AliasMap, version: number): s
   return out;
 }
 
-/** The packages this host needs, deduplicated and sorted. */
-export function packagesFor(ctx: HostContext): { names: string[] } {
+/**
+ * The packages this host needs, deduplicated and sorted (frozen). The same for every node of the
+ * same settings and platform: computed once for them (modules/memo.ts), given whether the node
+ * runs PostgreSQL and etcd rather than the instance and host, which are every node's own.
+ */
+export function packagesFor(ctx: HostContext): { readonly names: readonly string[] } {
+  const etcd = [...ctx.model.etcd.values()].some((members) => members.includes(ctx.host));
+  return sharedAcrossHosts(ctx, "node.packages", packageList, ctx.instance !== undefined, etcd);
+}
+
+function packageList(ctx: HostContext, pg: boolean, etcd: boolean): { names: string[] } {
   const v = ctx.vars;
   const map = PACKAGE_MAPS[ctx.platform.id];
   const version = v.pg_version;
   const items: string[] = [];
-  if (ctx.instance) {
+  if (pg) {
     items.push(...v.pg_packages, ...v.pg_extensions);
     if (v.patroni_enabled) items.push("patroni");
     if (v.pgbouncer_enabled) items.push("pgbouncer");
     if (v.pgbackrest_enabled) items.push("pgbackrest");
     if (v.pg_vip_enabled) items.push("vip-manager");
   }
-  if ([...ctx.model.etcd.values()].some((members) => members.includes(ctx.host))) items.push("etcd");
+  if (etcd) items.push("etcd");
   if (v.haproxy_enabled) items.push("haproxy");
   const names = new Set(items.flatMap((i) => resolvePackages(i, map, version)));
   return { names: [...names].sort() };

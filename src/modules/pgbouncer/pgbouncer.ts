@@ -19,7 +19,7 @@ import type { HostContext } from "../context.js";
 import { sharedAcrossHosts } from "../memo.js";
 import type { Effect, RenderedFile } from "../types.js";
 import { iniKey, oneLine, userlistEntries, userlistLines, useroptsLines, type ExistingSecrets } from "./userlist.js";
-import { desiredDatabases } from "../pgsql/objects/databases.js";
+import { sharedDatabases } from "../pgsql/objects/shared.js";
 import type { PresentDatabase } from "../pgsql/objects/types.js";
 
 export const PGBOUNCER_DIR = "/etc/pgbouncer";
@@ -76,7 +76,7 @@ function connValue(s: string): string {
 
 /** The databases pgbouncer routes: present, `pgbouncer` not false, never the reserved `pgbouncer`. */
 function pooledDatabases(ctx: HostContext): PresentDatabase[] {
-  return desiredDatabases(ctx)
+  return sharedDatabases(ctx)
     .value.filter((d): d is PresentDatabase => d.state !== "absent" && d.pgbouncer && d.name !== "pgbouncer")
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

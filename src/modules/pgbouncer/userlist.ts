@@ -17,7 +17,7 @@
  *   standby cluster its upstream's (`roleSourceCluster`), so pgbouncer's secrets equal the ones
  *   pgsty sets in PostgreSQL (pgbouncer can log in to PostgreSQL only with an identical secret).
  */
-import { desiredRoles } from "../pgsql/objects/roles.js";
+import { sharedRoles } from "../pgsql/objects/shared.js";
 import type { PresentRole } from "../pgsql/objects/types.js";
 import type { HostContext } from "../context.js";
 import { deferredSecret } from "../deferred-secret.js";
@@ -54,7 +54,7 @@ export function oneLine(s: string, what: string): string {
 }
 
 function present(ctx: HostContext): PresentRole[] {
-  return desiredRoles(ctx).value.filter((r): r is PresentRole => r.state === "present");
+  return sharedRoles(ctx).value.filter((r): r is PresentRole => r.state === "present");
 }
 
 /**

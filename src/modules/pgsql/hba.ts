@@ -86,17 +86,61 @@ const WORLD = ["0.0.0.0/0", "::/0"] as const;
 
 /** The ordered, expanded rules of this instance for one target. */
 export function hbaLines(ctx: HostContext, target: HbaTarget): HbaBlock[] {
+  return sortedRules(ctx, target).map(({ rule, label }) => ruleView(ctx, target, rule, label).block);
+}
+
+/** The default and user rules of one target, sorted by `order` (ties and rules without one keep list order). */
+function sortedRules(ctx: HostContext, target: HbaTarget): { rule: HbaRule; label: string }[] {
   const lists: [string, readonly HbaRule[] | undefined][] =
     target === "postgres"
       ? [["pg_default_hba_rules", ctx.vars.pg_default_hba_rules], ["pg_hba_rules", ctx.vars.pg_hba_rules]]
       : [["pgb_default_hba_rules", ctx.vars.pgb_default_hba_rules], ["pgb_hba_rules", ctx.vars.pgb_hba_rules]];
-  const all = lists.flatMap(([name, list]) => (list ?? []).map((rule, i) => ({ rule, label: `${name}[${i}]` })));
+  const all = lists.flatMap(([name, list]) => (list ?? []).map((rule, i) => ({ rule, label: labelOf(name, i) })));
   // Array.prototype.sort is stable: ties keep list order, so a default precedes a user rule of the same order
-  const sorted = [
+  return [
     ...all.filter((r) => r.rule.order !== undefined).sort((a, b) => (a.rule.order ?? 0) - (b.rule.order ?? 0)),
     ...all.filter((r) => r.rule.order === undefined),
   ];
-  return sorted.map(({ rule, label }) => blockOf(ctx, target, rule, label));
+}
+
+const labels = new Map<string, string[]>();
+
+/** `<list>[<i>]`, the same string every time: it names the rule's memo (ruleView), looked up per rule and host. */
+function labelOf(list: string, i: number): string {
+  let known = labels.get(list);
+  if (!known) labels.set(list, (known = []));
+  return (known[i] ??= `${list}[${i}]`);
+}
+
+/** A rule's block and its laid-out text (layoutBlocks). */
+interface RuleView {
+  readonly block: HbaBlock;
+  readonly text: string;
+}
+
+/**
+ * One rule as `ctx` sees it, shared (modules/memo.ts) by every host that reads the same for it:
+ * a default rule expands alike in every cluster, so 1,000 clusters lay it out a few times (once per
+ * instance role it depends on) instead of once per cluster and role. One memo name per rule
+ * position and target keeps each name's few variants together.
+ */
+function ruleView(ctx: HostContext, target: HbaTarget, rule: HbaRule, label: string): RuleView {
+  return sharedAcrossHosts(ctx, memoName(target, label), viewOf, target, rule, label);
+}
+
+function viewOf(ctx: HostContext, target: HbaTarget, rule: HbaRule, label: string): RuleView {
+  const block = blockOf(ctx, target, rule, label);
+  return { block, text: blockText(block) };
+}
+
+const memoNames = new Map<string, string>();
+
+/** `hba-rule:<target>:<label>`, one string per name: the memo looks its name up on every call. */
+function memoName(target: HbaTarget, label: string): string {
+  const key = target === "postgres" ? label : `!${label}`;
+  let name = memoNames.get(key);
+  if (name === undefined) memoNames.set(key, (name = `hba-rule:${target}:${label}`));
+  return name;
 }
 
 function blockOf(ctx: HostContext, target: HbaTarget, rule: HbaRule, label: string): HbaBlock {
@@ -201,8 +245,10 @@ export function hbaAliasTable(ctx: HostContext, blocks: readonly HbaBlock[]): Hb
 
 /** The alias table and the laid-out rules of one target: the same on every member with the same role. */
 function hbaView(ctx: HostContext, target: HbaTarget): { aliases: string; body: string } {
-  const blocks = hbaLines(ctx, target);
-  return { aliases: aliasTableText(hbaAliasTable(ctx, blocks)), body: layoutBlocks(blocks) };
+  const views = sortedRules(ctx, target).map(({ rule, label }) => ruleView(ctx, target, rule, label));
+  const blocks = views.map((v) => v.block);
+  // what layoutBlocks writes, from each rule's text laid out once
+  return { aliases: aliasTableText(hbaAliasTable(ctx, blocks)), body: views.map((v) => v.text).join("\n") };
 }
 
 function templateData(ctx: HostContext, target: HbaTarget): Record<string, unknown> {
@@ -246,15 +292,16 @@ function commentTable(rows: readonly (readonly [string, string])[]): string {
  * Built here rather than in the templates: 3,000 hosts × two files × dozens of lines.
  */
 export function layoutBlocks(blocks: readonly HbaBlock[]): string {
-  let out = "";
-  blocks.forEach((b, i) => {
-    const c = b.enabled ? "" : "#";
-    out += `# ${b.title ? `${b.title} ` : ""}[${b.role}]${b.enabled ? "" : " [DISABLED]"}\n`;
-    if (b.kind === "raw") for (const l of b.lines) out += `${c}${l}\n`;
-    else if (b.lines.length === 0) out += `# (${b.addr}: no addresses, no lines)\n`;
-    else for (const l of b.lines) out += `${c}${l.type.padEnd(8)} ${l.db.padEnd(18)} ${l.user.padEnd(18)} ${l.addr.padEnd(18)} ${l.method}\n`;
-    if (i < blocks.length - 1) out += "\n";
-  });
+  return blocks.map(blockText).join("\n");
+}
+
+/** One block as layoutBlocks writes it, ending in a line break. */
+function blockText(b: HbaBlock): string {
+  const c = b.enabled ? "" : "#";
+  let out = `# ${b.title ? `${b.title} ` : ""}[${b.role}]${b.enabled ? "" : " [DISABLED]"}\n`;
+  if (b.kind === "raw") for (const l of b.lines) out += `${c}${l}\n`;
+  else if (b.lines.length === 0) out += `# (${b.addr}: no addresses, no lines)\n`;
+  else for (const l of b.lines) out += `${c}${l.type.padEnd(8)} ${l.db.padEnd(18)} ${l.user.padEnd(18)} ${l.addr.padEnd(18)} ${l.method}\n`;
   return out;
 }
 

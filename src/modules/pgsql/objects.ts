@@ -10,9 +10,9 @@ import { warning, type Diagnostic } from "../../diagnostics.js";
 import { MASK } from "../../model/secrets.js";
 import { varPosition } from "../../model/resolve.js";
 import type { HostContext } from "../context.js";
-import { desiredDatabases } from "./objects/databases.js";
 import { defaultPrivilegesFor } from "./objects/privileges.js";
-import { desiredRoles, systemUsers } from "./objects/roles.js";
+import { systemUsers } from "./objects/roles.js";
+import { sharedDatabases, sharedRoles } from "./objects/shared.js";
 import {
   DATABASE_ALTERABLE_FIELDS,
   DATABASE_CREATE_ONLY_FIELDS,
@@ -80,8 +80,8 @@ function undeclaredRoles(ctx: HostContext, roles: readonly DesiredRole[], dbs: r
 /** Everything the cluster of `ctx` (its primary) should contain, with the problems found. */
 export function desiredObjects(ctx: HostContext): Desired<DesiredObjects> {
   const sys = systemUsers(ctx);
-  const roles = desiredRoles(ctx);
-  const databases = desiredDatabases(ctx);
+  const roles = sharedRoles(ctx);
+  const databases = sharedDatabases(ctx);
   const privileges = defaultPrivilegesFor(ctx, sys, databases.value);
   const value: DesiredObjects = {
     cluster: ctx.cluster?.name ?? String(ctx.vars.pg_cluster ?? ""),

@@ -6,6 +6,7 @@
  * PATCH of the live `/config` (reference §5.2, §5.5). Pure; must not import I/O or template code.
  */
 import type { HostContext } from "../context.js";
+import { sharedAcrossHosts } from "../memo.js";
 import { PRESET_OBJECTIVE, routingSeconds, rtoPreset, type RtoPreset } from "../haproxy/timing.js";
 import { tuneParameters, tuningTemplate, type ParamValue } from "./tuning.js";
 
@@ -156,18 +157,51 @@ export function patroniDynamicConfig(ctx: HostContext): PatroniDynamicConfig {
       use_slots: true,
       use_pg_rewind: true,
       remove_data_directory_on_rewind_failure: true,
-      parameters: sortedRecord(tuneParameters(ctx)),
+      parameters: withStanza(ctx, sharedParameters(ctx)),
     },
     ...(standby ? { standby_cluster: standby } : {}),
   };
 }
 
+/**
+ * Stands for the cluster's name in parameters that clusters share: only archive_command names the
+ * cluster (its pgBackRest stanza), so 1,000 clusters of a few kinds tune, sort and freeze their
+ * ~100 parameters a few times, and each puts its own name in (withStanza).
+ */
+const STANZA = "\u0000stanza\u0000";
+const SHARED_ARCHIVE_COMMAND = `pgbackrest --stanza=${STANZA} archive-push %p`;
+
+/** The tuned parameters, sorted, the stanza left open: shared (modules/memo.ts) by the clusters that read the same. */
+export function sharedParameters(ctx: HostContext): Readonly<Record<string, ParamValue>> {
+  return sharedAcrossHosts(ctx, "patroni-parameters", parameterTemplate);
+}
+
+function parameterTemplate(ctx: HostContext): Record<string, ParamValue> {
+  return sortedRecord(tuneParameters(ctx, { stanza: STANZA }));
+}
+
+/**
+ * `params` (from sharedParameters) with this cluster's stanza in archive_command, as
+ * tuneParameters(ctx) writes it; `params` itself when the command is pg_parameters' own.
+ */
+export function withStanza(ctx: HostContext, params: Readonly<Record<string, ParamValue>>): Readonly<Record<string, ParamValue>> {
+  if (params.archive_command !== SHARED_ARCHIVE_COMMAND || Object.hasOwn(ctx.vars.pg_parameters, "archive_command")) return params;
+  const command = `pgbackrest --stanza=${ctx.vars.pg_cluster ?? ""} archive-push %p`;
+  // copied key by key, keeping their (sorted) order: a spread of a 100-key record costs 3× more
+  const out: Record<string, ParamValue> = {};
+  for (const k of Object.keys(params)) setOwn(out, k, k === "archive_command" ? command : params[k]!);
+  return out;
+}
+
+/** `r[k] = v`, also for a key named `__proto__` (a parameter name is user input). */
+function setOwn<T>(r: Record<string, T>, k: string, v: T): void {
+  if (k === "__proto__") Object.defineProperty(r, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else r[k] = v;
+}
+
 /** A copy with keys in code-point order: stable, diff-friendly output. */
 export function sortedRecord<T>(r: Readonly<Record<string, T>>): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const k of Object.keys(r).sort()) {
-    if (k === "__proto__") Object.defineProperty(out, k, { value: r[k], enumerable: true, writable: true, configurable: true });
-    else out[k] = r[k]!;
-  }
+  for (const k of Object.keys(r).sort()) setOwn(out, k, r[k]!);
   return out;
 }

@@ -13,7 +13,7 @@ import { hostAddress } from "../../model/identity.js";
 import type { HostContext } from "../context.js";
 import { sharedAcrossHosts } from "../memo.js";
 import type { RenderedFile } from "../types.js";
-import { DCS_ONLY_PARAMETERS, haTimings, patroniDynamicConfig, sortedRecord } from "./patroni-dcs.js";
+import { DCS_ONLY_PARAMETERS, haTimings, patroniDynamicConfig, sharedParameters, sortedRecord, withStanza } from "./patroni-dcs.js";
 import { tuningTemplate, type ParamValue } from "./tuning.js";
 
 export { restartParameters } from "./restart-params.js";
@@ -187,24 +187,40 @@ function memberParts(ctx: HostContext) {
   // the cluster's DCS settings and the local parameters derived from them
   const dcs = sharedAcrossHosts(ctx, "patroni-dcs", patroniDynamicConfig);
   const pgbackrest = v.pgbackrest_enabled && v.pgbackrest_method !== "local";
+  const common = sharedAcrossHosts(ctx, "patroni-common", commonParts);
+  return {
+    ...common,
+    scope: citus ? cluster.shard : cluster.name,
+    citus: citus ? { group: cluster.group, database: v.pg_primary_db } : undefined,
+    allowlist: restAllowlist(ctx),
+    bootstrap: { method: "initdb", dcs, initdb: common.initdb, pg_hba: bootstrapHba(ctx) },
+    // from the parameters clusters share (withStanza): so are the local ones, but for the stanza
+    parameters: withStanza(ctx, sharedAcrossHosts(ctx, "patroni-local-parameters", localParameters, sharedParameters(ctx))),
+    pgbackrest: pgbackrest
+      ? { command: `/usr/bin/pgbackrest --stanza=${cluster.name} --delta restore`, keep_data: true, no_params: true, no_leader: true }
+      : undefined,
+  };
+}
+
+/**
+ * The parts that name nothing of a cluster (log, credentials, etcd, initdb, watchdog…): the same
+ * objects for every cluster of the same settings (modules/memo.ts), so the YAML writer writes
+ * each once for all of them rather than once per cluster (yaml-out.ts keeps frozen parts' text).
+ */
+function commonParts(ctx: HostContext) {
+  const v = ctx.vars;
+  const pgbackrest = v.pgbackrest_enabled && v.pgbackrest_method !== "local";
   const superuser: Record<string, string> = { username: v.pg_dbsu };
   if (v.pg_dbsu_password) superuser.password = v.pg_dbsu_password;
   const replication = { username: v.pg_replication_username, password: v.pg_replication_password };
   return {
-    scope: citus ? cluster.shard : cluster.name,
-    citus: citus ? { group: cluster.group, database: v.pg_primary_db } : undefined,
     log: { level: "INFO", dir: v.patroni_log_dir, file_size: 33554432, file_num: tuningTemplate(v.pg_conf) === "crit" ? 16 : 4 },
     restAuthentication: { username: v.patroni_username, password: v.patroni_password },
-    allowlist: restAllowlist(ctx),
     etcd3: { protocol: "http", hosts: etcdEndpoints(ctx) },
-    bootstrap: { method: "initdb", dcs, initdb: initdbOptions(ctx), pg_hba: bootstrapHba(ctx) },
+    initdb: initdbOptions(ctx),
     authentication: { superuser, replication, rewind: { ...replication } },
-    parameters: sharedAcrossHosts(ctx, "patroni-local-parameters", localParameters, dcs.postgresql.parameters),
     createReplicaMethods: pgbackrest ? ["basebackup", "pgbackrest"] : ["basebackup"],
     basebackup: [{ "max-rate": "1000M" }, { checkpoint: "fast" }],
-    pgbackrest: pgbackrest
-      ? { command: `/usr/bin/pgbackrest --stanza=${cluster.name} --delta restore`, keep_data: true, no_params: true, no_leader: true }
-      : undefined,
     watchdog: { mode: watchdogMode(ctx), device: "/dev/watchdog", safety_margin: haTimings(v.pg_rto).safety_margin },
     tags: { nofailover: false, clonefrom: true, noloadbalance: false, nosync: false },
   };

@@ -189,7 +189,7 @@ function settingOf(value: unknown): ParamValue {
  * values, fixed values, storage, logging, archive, preloaded libraries, then `pg_parameters`
  * (which win over everything computed here).
  */
-export function tuneParameters(ctx: HostContext): Record<string, ParamValue> {
+export function tuneParameters(ctx: HostContext, o: { readonly stanza?: string } = {}): Record<string, ParamValue> {
   const v = ctx.vars;
   const i = tuningInputs(ctx);
   const p = PROFILES[i.template];
@@ -214,7 +214,8 @@ export function tuneParameters(ctx: HostContext): Record<string, ParamValue> {
   if (v.pgbackrest_enabled) {
     out.archive_mode = "on";
     out.archive_timeout = 300;
-    out.archive_command = `pgbackrest --stanza=${v.pg_cluster ?? ""} archive-push %p`;
+    // `o.stanza` (patroni-dcs.ts) leaves pg_cluster unread, so the result can be shared by clusters
+    out.archive_command = `pgbackrest --stanza=${o.stanza ?? v.pg_cluster ?? ""} archive-push %p`;
   }
   if (i.libs.length > 0) out.shared_preload_libraries = i.libs.join(", ");
   for (const lib of i.libs) Object.assign(out, LIBRARY_SETTINGS[lib]?.(i, p));

@@ -18,6 +18,7 @@ import { warning, type Diagnostic } from "../../../diagnostics.js";
 import { varPosition } from "../../../model/resolve.js";
 import type { PgDatabase, PgExtensionItem, PgSchemaItem } from "../../../model/schema/index.js";
 import type { HostContext } from "../../context.js";
+import { sharedAcrossHosts } from "../../memo.js";
 import { defined, normaliseSettings } from "./settings.js";
 import type { DatabaseField, Desired, DesiredDatabase, DesiredExtension, DesiredSchema, PresentDatabase } from "./types.js";
 
@@ -147,6 +148,12 @@ function presentDatabase(ctx: HostContext, d: Draft | undefined, name: string, b
 }
 
 /** The desired databases of the cluster of `ctx` (its primary). */
+/** A built-in database pg_databases does not mention, with what its computation reported. */
+function unmentionedBuiltin(ctx: HostContext, name: string): Desired<PresentDatabase> {
+  const out: Diagnostic[] = [];
+  return { value: presentDatabase(ctx, undefined, name, true, out), diagnostics: out };
+}
+
 export function desiredDatabases(ctx: HostContext): Desired<readonly DesiredDatabase[]> {
   const out: Diagnostic[] = [];
   const all = drafts(ctx.vars.pg_databases ?? []);
@@ -160,7 +167,14 @@ export function desiredDatabases(ctx: HostContext): Desired<readonly DesiredData
     }
   }
   const byName = new Map(all.map((d) => [d.name, d]));
-  const builtins = BUILTIN_DATABASES.map((name) => presentDatabase(ctx, byName.get(name), name, true, out));
+  const builtins = BUILTIN_DATABASES.map((name) => {
+    const d = byName.get(name);
+    if (d) return presentDatabase(ctx, d, name, true, out);
+    // one the inventory does not mention is the same in every cluster of the same settings
+    const shared = sharedAcrossHosts(ctx, "pgsql.builtin-database", unmentionedBuiltin, name);
+    out.push(...shared.diagnostics);
+    return shared.value;
+  });
   const rest = all
     .filter((d) => !BUILTIN_DATABASES.includes(d.name))
     .map((d): DesiredDatabase => (d.db.state === "absent" ? { name: d.name, state: "absent" } : presentDatabase(ctx, d, d.name, false, out)));

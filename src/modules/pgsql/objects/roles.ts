@@ -18,6 +18,7 @@ import { warning, type Diagnostic } from "../../../diagnostics.js";
 import { varPosition } from "../../../model/resolve.js";
 import type { PgRoleMembership, PgUser } from "../../../model/schema/index.js";
 import type { HostContext } from "../../context.js";
+import { sharedAcrossHosts } from "../../memo.js";
 import { compareText, dateText, defined, normaliseSettings } from "./settings.js";
 import type { Desired, DesiredMembership, DesiredRole, PresentRole, SystemUserKind, SystemUsers, ValidUntil } from "./types.js";
 
@@ -211,18 +212,41 @@ function computeRoles(ctx: HostContext): Desired<readonly DesiredRole[]> {
   const pgVersion = ctx.vars.pg_version;
   const out: Diagnostic[] = [];
   const roles = drafts(entries(ctx, sys)).map((d): DesiredRole => {
-    duplicates(ctx, d, out);
-    const kind = KINDS.find((k) => sys[k] === d.name);
-    if (d.user.state === "absent") {
-      if (!kind) return { name: d.name, state: "absent" };
-      const last = d.entries[d.entries.length - 1]!;
-      out.push(warning("objects.system-user", `system user ${d.name} cannot be absent; it is kept`, {
-        source: entryPos(ctx, last, ["state"]),
-        detail: "pgsty, Patroni, pgbouncer or monitoring log in as this user",
-        hint: "remove `state: absent`",
-      }));
+    const e = d.entries[0]!;
+    // A default role defined once and not renamed is the same in every cluster of the same
+    // settings: shared (modules/memo.ts) by the object and place it is written in.
+    if (d.entries.length === 1 && e.list === "pg_default_roles" && d.user === e.user) {
+      const shared = sharedAcrossHosts(ctx, (defaultRoleNames[e.index] ??= `pgsql.default-role[${e.index}]`), defaultRole, e.user, e.index);
+      out.push(...shared.diagnostics);
+      return shared.value;
     }
-    return presentRole(ctx, d, kind, pgVersion, out);
+    return roleOf(ctx, d, sys, pgVersion, out);
   });
   return { value: roles, diagnostics: out };
+}
+
+/** One memo name per place in pg_default_roles, each string made once: a name holds its few variants. */
+const defaultRoleNames: string[] = [];
+
+/** `user`, written once at `index` of pg_default_roles, as computeRoles makes it, with what that reported. */
+function defaultRole(ctx: HostContext, user: PgUser, index: number): Desired<DesiredRole> {
+  const out: Diagnostic[] = [];
+  const [d] = drafts([{ user, list: "pg_default_roles", index }]);
+  return { value: roleOf(ctx, d!, systemUsers(ctx), ctx.vars.pg_version, out), diagnostics: out };
+}
+
+/** One role of the cluster from the definitions of its name. */
+function roleOf(ctx: HostContext, d: Draft, sys: SystemUsers, pgVersion: number, out: Diagnostic[]): DesiredRole {
+  duplicates(ctx, d, out);
+  const kind = KINDS.find((k) => sys[k] === d.name);
+  if (d.user.state === "absent") {
+    if (!kind) return { name: d.name, state: "absent" };
+    const last = d.entries[d.entries.length - 1]!;
+    out.push(warning("objects.system-user", `system user ${d.name} cannot be absent; it is kept`, {
+      source: entryPos(ctx, last, ["state"]),
+      detail: "pgsty, Patroni, pgbouncer or monitoring log in as this user",
+      hint: "remove `state: absent`",
+    }));
+  }
+  return presentRole(ctx, d, kind, pgVersion, out);
 }
