@@ -6,6 +6,7 @@
 import type { Diagnostic } from "../diagnostics.js";
 import { MASK } from "../model/secrets.js";
 import { fieldChanges, maskArgs, maskSecretsInText, unifiedDiff } from "./compare.js";
+import { CreatedChange, type CreatedPart } from "./created-change.js";
 import type { Expansion } from "./expand.js";
 import type { Action, Change, Effect, Plan, PlanStep, PlanSummary, TaskSpec } from "./types.js";
 import { taskAddress } from "./types.js";
@@ -67,13 +68,10 @@ export function finishPlan(mode: "offline" | "base", exp: Expansion, acc: PlanAc
 export function offlineHost(exp: Expansion, host: string, acc: PlanAccumulator): void {
   for (const [step, tasks] of exp.tasksOf(host)) {
     const list = acc.changes.get(step)!;
-    // `<host>/<step>/` once, so that each address is one join of two shared strings
+    // `<host>/<step>/` once, shared by the changes of the host's step (created-change.ts)
     const prefix = `${host}/${step}/`;
     const parts = createdParts(tasks);
-    for (let i = 0; i < tasks.length; i++) {
-      const t = tasks[i]!, p = parts[i]!;
-      list.push(created(prefix + p.tail, host, t, p));
-    }
+    for (let i = 0; i < parts.length; i++) list.push(new CreatedChange(prefix, host, parts[i]!));
   }
 }
 
@@ -87,18 +85,9 @@ function createdParts(tasks: readonly TaskSpec[]): readonly CreatedPart[] {
   return parts;
 }
 
-/** What an offline change of a task is, whatever the host: computed once for a task the hosts share. */
-interface CreatedPart {
-  /** The address after `<host>/<step>/`: `<op>[<key>]`. */
-  readonly tail: string;
-  readonly action: Action;
-  readonly effect: Effect;
-  readonly summary: string;
-  readonly sensitive: boolean;
-}
-
 const partOf = new WeakMap<TaskSpec, CreatedPart>();
 
+/** What an offline change of a task is, whatever the host: computed once for a task the hosts share. */
 function createdPart(t: TaskSpec): CreatedPart {
   // frozen tasks are shared by hosts (modules/memo.ts); a host's own task is seen once
   const shared = Object.isFrozen(t);
@@ -108,19 +97,11 @@ function createdPart(t: TaskSpec): CreatedPart {
   const sensitive = t.sensitive === true || t.args.sensitive === true;
   const effect = effectOf(t, action);
   const summary = t.op === "file" ? fileSummary(t, sensitive) : describeArgs(maskArgs(t.args, t.sensitive));
-  p = { tail: tailOf(t), action, effect, summary, sensitive };
+  // one flat string kept by every change of the task; not through tailOf, whose cache is for base plans
+  const tail = [t.op, "[", t.key, "]"].join("");
+  p = { tail, step: t.step, op: t.op, key: t.key, service: t.service, action, effect, summary, sensitive };
   if (shared) partOf.set(t, p);
   return p;
-}
-
-/**
- * The change that creates `t` on `host`: `change()` for an absent `before`, as one object literal
- * per shape (spreads gave each of 400,000 changes a hidden class of its own).
- */
-function created(address: string, host: string, t: TaskSpec, p: CreatedPart): Change {
-  return p.sensitive
-    ? { address, host, step: t.step, op: t.op, key: t.key, action: p.action, service: t.service, effect: p.effect, summary: p.summary, sensitive: true }
-    : { address, host, step: t.step, op: t.op, key: t.key, action: p.action, service: t.service, effect: p.effect, summary: p.summary };
 }
 
 /** One host of a base plan: its desired state in `exp` against that in `base` (`baseHosts`: the hosts of `base`). */
@@ -182,10 +163,40 @@ function sameArgs(a: Readonly<Record<string, unknown>>, b: Readonly<Record<strin
   if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return JSON.stringify(a) === JSON.stringify(b);
   for (const k of ka) {
     const x = a[k], y = b[k];
-    if (x === y) continue;
+    if (x === y || surelySameJson(x, y, 0)) continue;
     if (JSON.stringify(x) !== JSON.stringify(y)) return false;
   }
   return true;
+}
+
+/**
+ * True only when `x` and `y` certainly serialise to the same JSON: the same plain data, walked
+ * without writing it (the two inventories of a base plan build equal targets, role lists and
+ * file metadata as distinct objects, 400,000 times). False means "not sure": the caller compares
+ * the JSON then. Plain objects and arrays only; anything JSON might write differently from its
+ * structure (toJSON, other prototypes) is "not sure".
+ */
+function surelySameJson(x: unknown, y: unknown, depth: number): boolean {
+  if (x === y) return true;
+  if (typeof x !== "object" || typeof y !== "object" || x === null || y === null || depth > 64) return false;
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!surelySameJson(x[i], y[i], depth + 1)) return false;
+    return true;
+  }
+  if (Array.isArray(y) || !plainObject(x) || !plainObject(y)) return false;
+  const kx = Object.keys(x), ky = Object.keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let i = 0; i < kx.length; i++) {
+    const k = kx[i]!;
+    if (k !== ky[i] || !surelySameJson((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], depth + 1)) return false;
+  }
+  return true;
+}
+
+function plainObject(o: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(o);
+  return (proto === Object.prototype || proto === null) && !("toJSON" in o);
 }
 
 /** Files and services pgsty renders can be removed when no longer wanted; database objects are left in place (drop them with `state: absent`). */
@@ -208,7 +219,7 @@ function stateAction(t: TaskSpec, before: TaskSpec | undefined): Action {
 function change(host: string, t: TaskSpec, action: Action, before: TaskSpec | undefined, refine?: EffectRefiner): Change {
   if (!before) {
     const p = createdPart(t);
-    return created(taskAddress(host, t), host, t, p.action === action ? p : { ...p, action, effect: effectOf(t, action) });
+    return new CreatedChange(`${host}/${t.step}/`, host, p.action === action ? p : { ...p, action, effect: effectOf(t, action) });
   }
   const sensitive = t.sensitive === true || t.args.sensitive === true;
   const base = { address: taskAddress(host, t), host, step: t.step, op: t.op, key: t.key, action, service: t.service };

@@ -5,6 +5,7 @@
  */
 import pc from "picocolors";
 import { MASK } from "../model/secrets.js";
+import { CreatedChange } from "../plan/created-change.js";
 import type { Action, Change, Plan } from "../plan/types.js";
 
 const SYMBOL: Record<Action, string> = { create: "+", update: "~", delete: "-", run: ">", unknown: "?", noop: " " };
@@ -70,20 +71,33 @@ interface Group {
 function collapse(changes: readonly Change[]): Group[] {
   const groups: Group[] = [];
   const byOp = new Map<string, Map<string, Map<string | undefined, Group[]>>>();
+  // Created changes of one shared task (plan/created-change.ts) show the same on every host: the
+  // group of the first one is the group of all (an earlier group matching a later one would have
+  // matched the first), so they skip the lookup.
+  const byPart = new Map<object, Group>();
   for (const ch of changes) {
+    const part = ch instanceof CreatedChange ? ch.part : undefined;
+    if (part) {
+      const g = byPart.get(part);
+      if (g) {
+        g.hosts.push(ch.host);
+        continue;
+      }
+    }
     let byKey = byOp.get(ch.op);
     if (!byKey) byOp.set(ch.op, (byKey = new Map()));
     let bySummary = byKey.get(ch.key);
     if (!bySummary) byKey.set(ch.key, (bySummary = new Map()));
     let list = bySummary.get(ch.summary);
     if (!list) bySummary.set(ch.summary, (list = []));
-    const g = list.find((x) => sameChange(x.change, ch));
+    let g = list.find((x) => sameChange(x.change, ch));
     if (g) g.hosts.push(ch.host);
     else {
-      const ng = { change: ch, hosts: [ch.host] };
-      list.push(ng);
-      groups.push(ng);
+      g = { change: ch, hosts: [ch.host] };
+      list.push(g);
+      groups.push(g);
     }
+    if (part) byPart.set(part, g);
   }
   return groups;
 }

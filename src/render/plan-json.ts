@@ -69,6 +69,9 @@ class ChangeWriter {
   constructor(private readonly plain: (v: unknown, pad: string) => string) {}
 
   json(c: unknown, pad: string): string {
+    // a compact change (plan/created-change.ts) stands for the plain object its toJSON returns,
+    // which JSON.stringify would write (no change's toJSON looks at its key)
+    if (c !== null && typeof c === "object" && typeof (c as { toJSON?: unknown }).toJSON === "function") c = (c as { toJSON(): unknown }).toJSON();
     if (c === null || typeof c !== "object" || Array.isArray(c) || typeof (c as { toJSON?: unknown }).toJSON === "function") return this.plain(c, pad);
     const o = c as Readonly<Record<string, unknown>>;
     const keys = Object.keys(o);
