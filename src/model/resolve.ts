@@ -37,10 +37,9 @@ export interface Host {
   /** Every group the host belongs to (with ancestors), in precedence order: `all` first. */
   readonly groups: readonly string[];
   /**
-   * Every known parameter (defaults filled in) plus the unknown keys as written: the host's own
-   * object holds what the inventory writes for it (host vars first, then its groups' vars), its
-   * prototype — one object for every host — the defaults. Values are shared, never copied: read
-   * with `vars.x` or `for…in`, flatten with {@link allVars}.
+   * Every known parameter (defaults filled in) plus the unknown keys as written. Layered through
+   * prototypes (host → its group layers → defaults), so 3,000 hosts share their groups' values
+   * instead of copying them: read with `vars.x` or `for…in`, flatten with {@link allVars}.
    */
   readonly vars: Readonly<HostVars> & Readonly<Record<string, unknown>>;
   /** Origins of written values; a var absent here has its default. */
@@ -112,8 +111,7 @@ interface Conflict {
 export function resolveHosts(inv: Inventory, extra: ReadonlyMap<string, Written>): { hosts: Map<string, Host>; diagnostics: Diagnostic[] } {
   const info = groupInfo(inv);
   const hosts = new Map<string, Host>();
-  // hosts with the same groups share the group layers, and group lists sharing a start share
-  // that part (`all`, then a cluster): each group's vars are read once per distinct start
+  // hosts with the same set of groups share the group layers: compute those once
   const layerCache = new Map<string, Layers>();
   const unsettled = new Map<Conflict, string[]>();
 
@@ -121,7 +119,7 @@ export function resolveHosts(inv: Inventory, extra: ReadonlyMap<string, Written>
   const groupsOf = new Map<string, { groups: readonly string[]; base: Layers }>();
 
   for (const h of inv.hosts.values()) {
-    const direct = h.groups.size === 1 ? h.groups.values().next().value! : [...h.groups].join("\u0000");
+    const direct = [...h.groups].join("\u0000");
     let known = groupsOf.get(direct);
     if (!known) {
       const all = new Set<string>(["all"]);
@@ -129,15 +127,19 @@ export function resolveHosts(inv: Inventory, extra: ReadonlyMap<string, Written>
         all.add(g);
         for (const a of info.get(g)?.ancestors ?? []) all.add(a);
       }
-      const sorted = Object.freeze([...all].sort((a, b) => info.get(a)!.depth - info.get(b)!.depth || (a === b ? 0 : a < b ? -1 : 1)));
-      known = { groups: sorted, base: layersOf(inv, sorted, info, layerCache) };
+      const sorted = [...all].sort((a, b) => info.get(a)!.depth - info.get(b)!.depth || (a === b ? 0 : a < b ? -1 : 1));
+      const key = sorted.join("\u0000");
+      let layers = layerCache.get(key);
+      if (!layers) {
+        layers = groupLayers(inv, sorted, info);
+        layerCache.set(key, layers);
+      }
+      known = { groups: sorted, base: layers };
       groupsOf.set(direct, known);
     }
     const base = known.base;
-    // a plain object per host over the shared defaults, in the order a prototype chain
-    // host → groups → defaults would enumerate: V8 keeps it in fast mode, where 1,000 group
-    // layers as prototypes cost a prototype map each (resolution took ~100 ms of validate)
-    const vars: Record<string, unknown> = Object.create(DEFAULT_LAYER);
+    const groups = [...known.groups];
+    const vars: Record<string, unknown> = Object.create(base.vars);
     const own = new Map<string, Origin>();
     for (const [k, w] of h.vars) {
       vars[k] = w.value;
@@ -147,16 +149,15 @@ export function resolveHosts(inv: Inventory, extra: ReadonlyMap<string, Written>
       vars[k] = w.value;
       own.set(k, { layer: "extra", ref: w.ref });
     }
-    for (const [k, v] of base.values) if (!own.has(k)) vars[k] = v;
-    const origins = own.size === 0 ? base.origins : new LayeredOrigins(base.origins, own);
+    const origins = new LayeredOrigins(base.origins, own);
     // a conflict between groups is settled for a host that sets the var itself (or by -e)
     for (const c of base.conflicts) {
-      if (own.has(c.name)) continue;
+      if (h.vars.has(c.name) || extra.has(c.name)) continue;
       const list = unsettled.get(c) ?? [];
       list.push(h.name);
       unsettled.set(c, list);
     }
-    hosts.set(h.name, { name: h.name, index: h.index, groups: known.groups, vars: vars as Host["vars"], origins, ref: h.refs[0]! });
+    hosts.set(h.name, { name: h.name, index: h.index, groups, vars: vars as Host["vars"], origins, ref: h.refs[0]! });
   }
   const diagnostics = [...unsettled].map(([c, names]) => conflictDiagnostic(c, names));
   return { hosts, diagnostics };
@@ -210,50 +211,30 @@ class LayeredOrigins implements ReadonlyMap<string, Origin> {
 }
 
 interface Layers {
-  /** Values the groups write, in the order first written (a later group overrides in place). */
-  readonly values: ReadonlyMap<string, unknown>;
-  readonly origins: ReadonlyMap<string, Origin>;
-  readonly conflicts: readonly Conflict[];
+  readonly vars: Record<string, unknown>;
+  readonly origins: Map<string, Origin>;
+  readonly conflicts: Conflict[];
 }
 
-const NO_LAYERS: Layers = { values: new Map(), origins: new Map(), conflicts: [] };
-
-/** The layers of `groups` (sorted: parents first), built on the cached layers of its start. */
-function layersOf(inv: Inventory, groups: readonly string[], info: Map<string, GroupInfo>, cache: Map<string, Layers>): Layers {
-  let layers = NO_LAYERS;
-  let key = "";
+function groupLayers(inv: Inventory, groups: readonly string[], info: Map<string, GroupInfo>): Layers {
+  const vars: Record<string, unknown> = Object.create(DEFAULT_LAYER);
+  const origins = new Map<string, Origin>();
+  const conflicts: Conflict[] = [];
+  const setter = new Map<string, string>(); // var → the group whose value is in `vars`
   for (const gname of groups) {
-    key = key === "" ? gname : `${key}\u0000${gname}`;
-    const known = cache.get(key);
-    if (known) {
-      layers = known;
-      continue;
+    const g = inv.groups.get(gname)!;
+    for (const [k, w] of g.vars) {
+      const prev = setter.get(k);
+      if (prev !== undefined && !info.get(gname)!.ancestors.has(prev)) {
+        const w1 = inv.groups.get(prev)!.vars.get(k)!;
+        if (!sameValue(w1.value, w.value)) conflicts.push({ name: k, g1: prev, w1, g2: gname, w2: w });
+      }
+      vars[k] = w.value;
+      setter.set(k, gname);
+      origins.set(k, gname === "all" ? { layer: "all", ref: w.ref } : { layer: "group", group: gname, ref: w.ref });
     }
-    layers = withGroup(inv, layers, gname, info);
-    cache.set(key, layers);
   }
-  return layers;
-}
-
-/** `prefix` with the vars of group `gname` over it. */
-function withGroup(inv: Inventory, prefix: Layers, gname: string, info: Map<string, GroupInfo>): Layers {
-  const g = inv.groups.get(gname)!;
-  if (g.vars.size === 0) return prefix;
-  const values = new Map(prefix.values);
-  const origins = new Map(prefix.origins);
-  const conflicts = [...prefix.conflicts];
-  for (const [k, w] of g.vars) {
-    const prev = origins.get(k);
-    // the group whose value is there now: `all`, or a group
-    const setter = prev === undefined ? undefined : prev.group ?? "all";
-    if (setter !== undefined && !info.get(gname)!.ancestors.has(setter)) {
-      const w1 = inv.groups.get(setter)!.vars.get(k)!;
-      if (!sameValue(w1.value, w.value)) conflicts.push({ name: k, g1: setter, w1, g2: gname, w2: w });
-    }
-    values.set(k, w.value);
-    origins.set(k, gname === "all" ? { layer: "all", ref: w.ref } : { layer: "group", group: gname, ref: w.ref });
-  }
-  return { values, origins, conflicts };
+  return { vars, origins, conflicts };
 }
 
 function conflictDiagnostic(c: Conflict, hosts: readonly string[]): Diagnostic {
