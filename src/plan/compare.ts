@@ -49,12 +49,14 @@ export function fieldChanges(before: Readonly<Record<string, unknown>> | undefin
  * `password: x` (YAML), `repo1-cipher-pass=x` (INI), `user admin insecure-password 'x'`
  * (HAProxy); and SCRAM/MD5 verifiers anywhere. Comment lines are left alone.
  */
-const SECRET_WORD = /([-\w."]*(?:password|passwd|secret|cipher[-_]pass|s3[-_]key|auth[-_]key)[-\w."]*\s*(?:[:=]\s*|\s+))(\S.*)$/i;
+const KEYWORD = String.raw`password|passwd|secret|cipher[-_]pass|s3[-_]key|auth[-_]key`;
+const VERIFIER_START = String.raw`SCRAM-SHA-256\$|md5[0-9a-f]{32}`;
+const SECRET_WORD = new RegExp(String.raw`([-\w."]*(?:${KEYWORD})[-\w."]*\s*(?:[:=]\s*|\s+))(\S.*)$`, "i");
 const VERIFIER = /SCRAM-SHA-256\$[^\s"',]+|md5[0-9a-f]{32}/g;
-const HAS_VERIFIER = /SCRAM-SHA-256\$|md5[0-9a-f]{32}/;
-const HAS_KEYWORD = /password|passwd|secret|cipher[-_]pass|s3[-_]key|auth[-_]key/i;
-/** Whatever either pattern needs: a text without it is left as it is. */
-const MAYBE_SECRET = /SCRAM-SHA-256\$|md5[0-9a-f]{32}|password|passwd|secret|cipher[-_]pass|s3[-_]key|auth[-_]key/i;
+// cheap pre-tests of what the patterns above need: a text or line without it is left as it is
+const HAS_VERIFIER = new RegExp(VERIFIER_START);
+const HAS_KEYWORD = new RegExp(KEYWORD, "i");
+const MAYBE_SECRET = new RegExp(`${VERIFIER_START}|${KEYWORD}`, "i");
 
 /** A file's content with every secret replaced by "(sensitive)", so a diff can be shown. */
 export function maskSecretsInText(content: string): string {

@@ -97,8 +97,8 @@ function createdPart(t: TaskSpec): CreatedPart {
   const sensitive = t.sensitive === true || t.args.sensitive === true;
   const effect = effectOf(t, action);
   const summary = t.op === "file" ? fileSummary(t, sensitive) : describeArgs(maskArgs(t.args, t.sensitive));
-  // one flat string kept by every change of the task; not through tailOf, whose cache is for base plans
-  const tail = [t.op, "[", t.key, "]"].join("");
+  // not through tailOf's cache: this part is the one place a shared task keeps it
+  const tail = tailText(t);
   p = { tail, step: t.step, op: t.op, key: t.key, service: t.service, action, effect, summary, sensitive };
   if (shared) partOf.set(t, p);
   return p;
@@ -133,9 +133,13 @@ const tails = new WeakMap<TaskSpec, string>();
 function tailOf(t: TaskSpec): string {
   if (!Object.isFrozen(t)) return `${t.op}[${t.key}]`;
   let tail = tails.get(t);
-  // kept by every change of the task: one flat string, not a rope of four
-  if (tail === undefined) tails.set(t, (tail = [t.op, "[", t.key, "]"].join("")));
+  if (tail === undefined) tails.set(t, (tail = tailText(t)));
   return tail;
+}
+
+/** `<op>[<key>]` as one flat string, not a rope of four: it is kept by every change of the task. */
+function tailText(t: TaskSpec): string {
+  return [t.op, "[", t.key, "]"].join("");
 }
 
 /** The last comparison of a shared task's args: the hosts that share it compare it with the same. */

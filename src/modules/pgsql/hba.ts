@@ -86,7 +86,12 @@ const WORLD = ["0.0.0.0/0", "::/0"] as const;
 
 /** The ordered, expanded rules of this instance for one target. */
 export function hbaLines(ctx: HostContext, target: HbaTarget): HbaBlock[] {
-  return sortedRules(ctx, target).map(({ rule, label }) => ruleView(ctx, target, rule, label).block);
+  return ruleViews(ctx, target).map((v) => v.block);
+}
+
+/** Each rule of one target, in order, as this instance sees it. */
+function ruleViews(ctx: HostContext, target: HbaTarget): RuleView[] {
+  return sortedRules(ctx, target).map(({ rule, label }) => ruleView(ctx, target, rule, label));
 }
 
 /** The default and user rules of one target, sorted by `order` (ties and rules without one keep list order). */
@@ -245,7 +250,7 @@ export function hbaAliasTable(ctx: HostContext, blocks: readonly HbaBlock[]): Hb
 
 /** The alias table and the laid-out rules of one target: the same on every member with the same role. */
 function hbaView(ctx: HostContext, target: HbaTarget): { aliases: string; body: string } {
-  const views = sortedRules(ctx, target).map(({ rule, label }) => ruleView(ctx, target, rule, label));
+  const views = ruleViews(ctx, target);
   const blocks = views.map((v) => v.block);
   // what layoutBlocks writes, from each rule's text laid out once
   return { aliases: aliasTableText(hbaAliasTable(ctx, blocks)), body: views.map((v) => v.text).join("\n") };

@@ -186,7 +186,6 @@ function memberParts(ctx: HostContext) {
   const citus = v.pg_mode === "citus";
   // the cluster's DCS settings and the local parameters derived from them
   const dcs = sharedAcrossHosts(ctx, "patroni-dcs", patroniDynamicConfig);
-  const pgbackrest = v.pgbackrest_enabled && v.pgbackrest_method !== "local";
   const common = sharedAcrossHosts(ctx, "patroni-common", commonParts);
   return {
     ...common,
@@ -196,10 +195,15 @@ function memberParts(ctx: HostContext) {
     bootstrap: { method: "initdb", dcs, initdb: common.initdb, pg_hba: bootstrapHba(ctx) },
     // from the parameters clusters share (withStanza): so are the local ones, but for the stanza
     parameters: withStanza(ctx, sharedAcrossHosts(ctx, "patroni-local-parameters", localParameters, sharedParameters(ctx))),
-    pgbackrest: pgbackrest
+    pgbackrest: clonesFromRepo(ctx)
       ? { command: `/usr/bin/pgbackrest --stanza=${cluster.name} --delta restore`, keep_data: true, no_params: true, no_leader: true }
       : undefined,
   };
+}
+
+/** Whether a new replica may be restored from the backup repository: only one other hosts can reach (not `local`). */
+function clonesFromRepo(ctx: HostContext): boolean {
+  return ctx.vars.pgbackrest_enabled && ctx.vars.pgbackrest_method !== "local";
 }
 
 /**
@@ -209,7 +213,6 @@ function memberParts(ctx: HostContext) {
  */
 function commonParts(ctx: HostContext) {
   const v = ctx.vars;
-  const pgbackrest = v.pgbackrest_enabled && v.pgbackrest_method !== "local";
   const superuser: Record<string, string> = { username: v.pg_dbsu };
   if (v.pg_dbsu_password) superuser.password = v.pg_dbsu_password;
   const replication = { username: v.pg_replication_username, password: v.pg_replication_password };
@@ -219,7 +222,7 @@ function commonParts(ctx: HostContext) {
     etcd3: { protocol: "http", hosts: etcdEndpoints(ctx) },
     initdb: initdbOptions(ctx),
     authentication: { superuser, replication, rewind: { ...replication } },
-    createReplicaMethods: pgbackrest ? ["basebackup", "pgbackrest"] : ["basebackup"],
+    createReplicaMethods: clonesFromRepo(ctx) ? ["basebackup", "pgbackrest"] : ["basebackup"],
     basebackup: [{ "max-rate": "1000M" }, { checkpoint: "fast" }],
     watchdog: { mode: watchdogMode(ctx), device: "/dev/watchdog", safety_margin: haTimings(v.pg_rto).safety_margin },
     tags: { nofailover: false, clonefrom: true, noloadbalance: false, nosync: false },

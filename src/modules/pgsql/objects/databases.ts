@@ -147,13 +147,13 @@ function presentDatabase(ctx: HostContext, d: Draft | undefined, name: string, b
   } satisfies PresentDatabase);
 }
 
-/** The desired databases of the cluster of `ctx` (its primary). */
 /** A built-in database pg_databases does not mention, with what its computation reported. */
 function unmentionedBuiltin(ctx: HostContext, name: string): Desired<PresentDatabase> {
   const out: Diagnostic[] = [];
   return { value: presentDatabase(ctx, undefined, name, true, out), diagnostics: out };
 }
 
+/** The desired databases of the cluster of `ctx` (its primary). */
 export function desiredDatabases(ctx: HostContext): Desired<readonly DesiredDatabase[]> {
   const out: Diagnostic[] = [];
   const all = drafts(ctx.vars.pg_databases ?? []);
