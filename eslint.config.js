@@ -18,7 +18,7 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
-    files: ["bin/*", "**/*.mjs", "**/*.js"],
+    files: ["**/*.mjs", "**/*.js"],
     languageOptions: {
       globals: {
         process: "readonly", console: "readonly", URL: "readonly", performance: "readonly",

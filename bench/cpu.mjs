@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
- * Like validate.mjs, but interleaves `node -e 0` and `pgsty validate` runs and reports wall and CPU
- * (user+sys) time of each, min and median, so a busy machine skews both sides alike.
- *   node bench/cpu.mjs [--runs 15] [--file /tmp/pgsty-bench-inv-1000.yml] [-- extra node flags]
+ * Like validate.mjs, but interleaves `node -e 0` and `pgsty validate` runs — started from the
+ * startup snapshot, and from the bundle (PGSTY_SNAPSHOT=0) — and reports wall and CPU (user+sys)
+ * time of each, min and median, so a busy machine skews all sides alike.
+ *   node bench/cpu.mjs [--runs 15] [--file /tmp/pgsty-bench-inv-1000.yml]
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: "string", default: "15" }, file: { type: "string", default: "/tmp/pgsty-bench-inv-1000.yml" } } });
-const cmds = { "node -e 0": ["node", "-e", "0"], validate: ["node", ...positionals, "bin/pgsty", "validate", "-i", values.file] };
+const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, file: { type: "string", default: "/tmp/pgsty-bench-inv-1000.yml" } } });
+const validate = ["bin/pgsty", "validate", "-i", values.file];
+const cmds = { "node -e 0": ["node", "-e", "0"], validate, "validate, bundle": ["env", "PGSTY_SNAPSHOT=0", ...validate] };
 const res = Object.fromEntries(Object.keys(cmds).map((k) => [k, { wall: [], cpu: [], rss: [] }]));
 for (let i = 0; i < Number(values.runs); i++) {
   for (const [k, argv] of Object.entries(cmds)) {
@@ -21,4 +23,4 @@ for (let i = 0; i < Number(values.runs); i++) {
   }
 }
 const st = (a) => { const s = [...a].sort((x, y) => x - y); return `min ${s[0].toFixed(0).padStart(5)} med ${s[s.length >> 1].toFixed(0).padStart(5)}`; };
-for (const [k, r] of Object.entries(res)) console.log(`${k.padEnd(12)} wall ${st(r.wall)} | cpu ${st(r.cpu)} | rss max ${Math.max(...r.rss).toFixed(0)} MB`);
+for (const [k, r] of Object.entries(res)) console.log(`${k.padEnd(17)} wall ${st(r.wall)} | cpu ${st(r.cpu)} | rss max ${Math.max(...r.rss).toFixed(0)} MB`);

@@ -15,11 +15,11 @@ const file = `/tmp/pgsty-bench-inv-${values.clusters}.yml`;
 console.log(execFileSync("node", ["bench/gen-inventory.mjs", "--clusters", values.clusters, "--out", file], { encoding: "utf8" }).trim());
 const runs = Number(values.runs);
 measure("node startup (node -e 0)", ["node", "-e", "0"], { runs });
-measure("pgsty validate", ["node", "bin/pgsty", "validate", "-i", file], { runs });
+measure("pgsty validate", ["bin/pgsty", "validate", "-i", file], { runs });
 // the same inventory with its last two documented passwords changed: no diagnostic asks for a
 // position, so the file is parsed once (positions are recorded by a second parse when needed)
 const quiet = file.replace(/\.yml$/, "-no-warnings.yml");
 writeFileSync(quiet, `${readFileSync(file, "utf8")}    haproxy_admin_password: Bench.HAProxy.Password\n    etcd_root_password: Bench.Etcd.Password\n`);
-measure("pgsty validate (no warnings)", ["node", "bin/pgsty", "validate", "-i", quiet], { runs });
-measure("pgsty inventory --list", ["node", "bin/pgsty", "inventory", "--list", "-i", file], { runs });
-measure("pgsty inventory --list --defaults", ["node", "bin/pgsty", "inventory", "--list", "--defaults", "-i", file], { runs });
+measure("pgsty validate (no warnings)", ["bin/pgsty", "validate", "-i", quiet], { runs });
+measure("pgsty inventory --list", ["bin/pgsty", "inventory", "--list", "-i", file], { runs });
+measure("pgsty inventory --list --defaults", ["bin/pgsty", "inventory", "--list", "--defaults", "-i", file], { runs });

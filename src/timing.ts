@@ -3,11 +3,12 @@
  * The one place besides cli/ and render/ that may write to stderr, and only when asked.
  */
 
-const enabled = Boolean(process.env.PGSTY_TIMING);
+// read when asked, not when loaded: the startup snapshot loads this module on the build machine
+const enabled = (): boolean => Boolean(process.env.PGSTY_TIMING);
 
 /** A timer whose every call prints the time since the previous call (or its creation). */
 export function phaseTimer(indent = ""): (label: string) => void {
-  if (!enabled) return () => {};
+  if (!enabled()) return () => {};
   let t0 = performance.now();
   return (label) => {
     process.stderr.write(`timing: ${indent}${label} ${(performance.now() - t0).toFixed(0)} ms\n`);
@@ -16,5 +17,5 @@ export function phaseTimer(indent = ""): (label: string) => void {
 }
 
 export function timingNote(text: string): void {
-  if (enabled) process.stderr.write(`timing: ${text}\n`);
+  if (enabled()) process.stderr.write(`timing: ${text}\n`);
 }

@@ -10,14 +10,12 @@ import { packagePath } from "../package-root.js";
 import type { ExtraVarsArg } from "../inventory/extra-vars.js";
 import type { InventorySource } from "../inventory/load.js";
 
-export const BUNDLED_INVENTORY = packagePath("conf", "pgsql.yml");
-
 /** Which inventory files to read: -i, else $PGSTY_INVENTORY, else ./pigsty.yml, else conf/pgsql.yml. */
 export function inventoryPaths(given: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
   if (given.length > 0) return [...given];
   if (env.PGSTY_INVENTORY) return env.PGSTY_INVENTORY.split(",").filter(Boolean);
   if (existsSync("pigsty.yml")) return ["pigsty.yml"];
-  return [BUNDLED_INVENTORY];
+  return [packagePath("conf", "pgsql.yml")];
 }
 
 export function readSources(paths: readonly string[]): { sources: InventorySource[]; diagnostics: Diagnostic[] } {

@@ -130,10 +130,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   return code;
 }
 
-timingNote(`process up to the CLI ${performance.now().toFixed(0)} ms`);
-
-// run when executed (bin/pgsty imports this module), not when imported by tests
-if (process.argv[1] && /(bin\/pgsty|cli\/main\.[jt]s)$/.test(process.argv[1])) {
+/**
+ * pgsty as a process: blocking standard streams, a reader that went away tolerated, the exit
+ * code set. Called by both entry points: this module run as a script, and the startup snapshot.
+ */
+export async function run(argv: readonly string[]): Promise<void> {
+  timingNote(`process up to the CLI ${performance.now().toFixed(0)} ms`);
   // A pipe is written asynchronously: a plan of 400,000 changes piped to a slower reader queued
   // ~350 MB of pending writes. Blocking writes keep memory to what is being written.
   for (const stream of [process.stdout, process.stderr]) (stream as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(true);
@@ -142,5 +144,8 @@ if (process.argv[1] && /(bin\/pgsty|cli\/main\.[jt]s)$/.test(process.argv[1])) {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE") throw e;
   });
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(argv);
 }
+
+// run when executed (bin/pgsty runs the bundle, dist/main.mjs), not when imported by tests
+if (process.argv[1] && /(dist\/main\.mjs|cli\/main\.[jt]s)$/.test(process.argv[1])) void run(process.argv.slice(2));

@@ -29,7 +29,7 @@ export class ApplyLog {
   readonly #label: (h: string) => string;
 
   constructor(o: ApplyHumanOptions) {
-    this.#c = o.color ? pc : pc.createColors(false);
+    this.#c = pc.createColors(o.color);
     this.#label = o.label ?? ((h) => h);
   }
 
@@ -87,7 +87,7 @@ export interface HostProgress {
 }
 
 export function progressLine(p: HostProgress, o: ApplyHumanOptions, width: number): string {
-  const c = o.color ? pc : pc.createColors(false);
+  const c = pc.createColors(o.color);
   const label = (o.label ?? ((h: string) => h))(p.host);
   const state = p.failed ? c.red("failed") : p.finished ? c.green("done") : `${p.step ?? ""} ${p.task ?? ""}`.trim();
   const line = `  ${label.padEnd(16)} ${String(p.done).padStart(4)} tasks, ${p.changed} changed  ${state}`;
@@ -95,7 +95,7 @@ export function progressLine(p: HostProgress, o: ApplyHumanOptions, width: numbe
 }
 
 export function renderRecap(recap: readonly HostRecap[], o: ApplyHumanOptions & { readonly ms: number; readonly aborted: boolean }): string {
-  const c = o.color ? pc : pc.createColors(false);
+  const c = pc.createColors(o.color);
   const label = o.label ?? ((h: string) => h);
   const width = Math.max(4, ...recap.map((r) => label(r.host).length));
   const lines = [c.bold("Recap")];

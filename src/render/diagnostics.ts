@@ -10,7 +10,7 @@ export interface TextOptions {
 }
 
 export function formatDiagnostic(d: Diagnostic, o: TextOptions): string {
-  const c = o.color ? pc : pc.createColors(false);
+  const c = pc.createColors(o.color);
   const where = d.source ? `${d.source.file}:${d.source.line}:${d.source.column}: ` : "";
   const sev = d.severity === "error" ? c.red(c.bold("error")) : c.yellow(c.bold("warning"));
   const lines = [`${c.bold(where)}${sev}: ${d.summary}`];

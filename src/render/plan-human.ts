@@ -19,7 +19,7 @@ export interface HumanOptions {
 }
 
 export function renderPlanHuman(plan: Plan, o: HumanOptions): string {
-  const c = o.color ? pc : pc.createColors(false);
+  const c = pc.createColors(o.color);
   const label = o.label ?? ((h: string) => h);
   const paint = (a: Action, s: string) => (a === "create" ? c.green(s) : a === "delete" ? c.red(s) : a === "update" ? c.yellow(s) : a === "run" ? c.cyan(s) : s);
   const out: string[] = [];

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * Builds dist/: the CLI bundled by esbuild (dist/main.mjs and its chunks, what any Node 20 runs),
+ * and a startup snapshot of it for the node that runs this build (dist/pgsty.blob, given that node
+ * binary's modification time), which bin/pgsty starts from when the node on PATH is that one.
+ * The snapshot only saves time: when it cannot be built the build says so and still succeeds.
+ * Why a snapshot, and what it asks of the code: docs/architecture.md, decision 24.
+ *   node scripts/build.mjs      (npm run build; npm ci runs it through `prepare`)
+ */
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { build } from "esbuild";
+
+process.chdir(new URL("..", import.meta.url).pathname);
+rmSync("dist", { recursive: true, force: true });
+
+// node-ssh and ssh2 carry native parts: they are loaded from node_modules, when apply runs
+const external = ["node-ssh", "ssh2"];
+const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning" };
+
+await build({
+  ...common,
+  entryPoints: ["src/cli/main.ts"],
+  format: "esm",
+  splitting: true,
+  outdir: "dist",
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".mjs" },
+  external: [...external, "nunjucks"],
+  banner: { js: "import { createRequire as __pgstyRequire } from 'node:module'; const require = __pgstyRequire(import.meta.url);" },
+});
+
+// The snapshot's script is CommonJS whose `require` knows only Node's built-in modules: every
+// other module is bundled in, except `external` (and nunjucks' file watcher, never used), which
+// this `require` loads at run time from beside the blob (src/cli/snapshot.ts says where).
+const snapshotExternal = [...external, "chokidar", "fsevents"];
+await build({
+  ...common,
+  entryPoints: ["src/cli/snapshot.ts"],
+  format: "cjs",
+  outfile: "dist/snapshot.cjs",
+  external: snapshotExternal,
+  define: { "import.meta.url": "undefined" },
+  banner: {
+    js: `require = ((builtin, external) => { let user; return (id) => (external.includes(id) ? (user ??= builtin("node:module").createRequire(globalThis.__pgstyRequireFrom))(id) : builtin(id)); })(require, ${JSON.stringify(snapshotExternal)});`,
+  },
+});
+
+const blob = "dist/pgsty.blob";
+// --no-warnings: Node notes that some built-in modules (child_process) are "not yet fully
+// verified" in snapshots; they are only imported there, never used before the snapshot is taken
+const r = spawnSync(process.execPath, ["--no-warnings", "--snapshot-blob", blob, "--build-snapshot", "dist/snapshot.cjs"], { encoding: "utf8" });
+rmSync("dist/snapshot.cjs");
+// the blob's time is the node binary's, to the nanosecond: how bin/pgsty knows which node built it
+const stamped = r.status === 0 && spawnSync("touch", ["-r", process.execPath, blob]).status === 0;
+if (!stamped) {
+  rmSync(blob, { force: true });
+  console.warn(`pgsty build: no startup snapshot, pgsty will start from the bundle (~75 ms slower): ${(r.stderr || r.error?.message || "").trim().split("\n")[0]}`);
+}

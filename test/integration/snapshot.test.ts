@@ -1,0 +1,68 @@
+/**
+ * The startup snapshot (dist/pgsty.blob) against the bundle it was made from: the same output and
+ * exit code for every kind of command, with what a run depends on — its environment, its working
+ * directory, the package's own files, modules kept out of the blob — read when it runs, not when
+ * the blob was built.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDist } from "./cluster-kit.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PGSTY = join(ROOT, "bin/pgsty");
+const dir = mkdtempSync(join(tmpdir(), "pgsty-snapshot-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function pgsty(args: string[], o: { snapshot: boolean; env?: Record<string, string>; cwd?: string }) {
+  const { PGSTY_TIMING: _timing, ...inherited } = process.env;
+  const env = { ...inherited, PGSTY_SNAPSHOT: o.snapshot ? "1" : "0", NO_COLOR: "1", ...o.env };
+  const r = spawnSync(PGSTY, args, { encoding: "utf8", env, cwd: o.cwd ?? ROOT, maxBuffer: 1 << 28 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("the startup snapshot", () => {
+  beforeAll(() => buildDist(), 120_000);
+
+  it("is built for this machine's node", () => {
+    expect(existsSync(join(ROOT, "dist/pgsty.blob"))).toBe(true);
+  });
+
+  const bad = join(dir, "bad.yml");
+  writeFileSync(bad, "all:\n  children:\n    pg-x:\n      hosts:\n        10.9.0.1: { pg_seq: one, pg_role: leader }\n      vars: { pg_cluster: pg-x }\n");
+  const commands: [string, string[]][] = [
+    ["validate", ["validate", "-i", "conf/full.yml"]],
+    ["validate of an invalid inventory, as JSON", ["validate", "--json", "-i", bad]],
+    ["inventory --list", ["inventory", "--list", "-i", "conf/full.yml"]],
+    ["inventory --explain", ["inventory", "--explain", "10.10.10.11", "pg_version", "-i", "conf/full.yml", "-e", "pg_version=16"]],
+    ["plan --offline", ["plan", "--offline", "-i", "conf/full.yml"]],
+    ["plan --offline --json", ["plan", "--offline", "--json", "-i", "conf/full.yml"]],
+    ["schema", ["schema"]],
+    ["an unknown option", ["validate", "--frobnicate"]],
+  ];
+  it.each(commands)("answers %s as the bundle does", (_name, args) => {
+    const fromSnapshot = pgsty(args, { snapshot: true });
+    expect(fromSnapshot).toEqual(pgsty(args, { snapshot: false }));
+    expect(fromSnapshot.stdout + fromSnapshot.stderr).not.toBe("");
+  });
+
+  it("finds the bundled inventory from any working directory", () => {
+    const r = pgsty(["validate"], { snapshot: true, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${join(ROOT, "conf/pgsql.yml")}: valid (1 host, 1 cluster`);
+  });
+
+  it("reads the environment when it runs", () => {
+    expect(pgsty(["validate", "-i", "conf/full.yml"], { snapshot: true, env: { PGSTY_TIMING: "1" } }).stderr).toMatch(/^timing: process up to the CLI \d+ ms$/m);
+    expect(pgsty(["validate", "-i", "conf/full.yml"], { snapshot: true }).stderr).not.toContain("timing:");
+  });
+
+  it("loads the SSH library kept out of it when a host is read", () => {
+    const inv = join(dir, "unreachable.yml");
+    writeFileSync(inv, "all:\n  children:\n    pg-x:\n      hosts:\n        127.0.0.9: { pg_seq: 1, pg_role: primary, ansible_port: 2 }\n      vars: { pg_cluster: pg-x }\n");
+    const r = pgsty(["plan", "-i", inv, "-t", "pg_hba"], { snapshot: true });
+    expect(r.stdout + r.stderr).toContain("cannot connect to root@127.0.0.9:2");
+  });
+});

@@ -1,0 +1,68 @@
+// bin/pgsty: which node it starts and how. A copy of the launcher in a scratch package, with a
+// stub `node` on PATH that prints its arguments: the startup snapshot is used only when the blob
+// carries that node's modification time, the bundle otherwise.
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+
+const LAUNCHER = join(import.meta.dirname, "../../../bin/pgsty");
+const dir = mkdtempSync(join(tmpdir(), "pgsty-launcher-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const pkg = join(dir, "pkg");
+const fakeBin = join(dir, "fake-bin");
+const node = join(fakeBin, "node");
+const blob = join(pkg, "dist/pgsty.blob");
+mkdirSync(join(pkg, "bin"), { recursive: true });
+mkdirSync(join(pkg, "dist"));
+mkdirSync(fakeBin);
+copyFileSync(LAUNCHER, join(pkg, "bin/pgsty"));
+writeFileSync(join(pkg, "dist/main.mjs"), "");
+writeFileSync(node, '#!/bin/sh\nprintf "%s\\n" "$@"\n');
+chmodSync(node, 0o755);
+
+const NODE_TIME = new Date("2026-03-24T03:03:37Z");
+beforeEach(() => {
+  writeFileSync(blob, "");
+  utimesSync(node, NODE_TIME, NODE_TIME);
+  utimesSync(blob, NODE_TIME, NODE_TIME);
+});
+
+function launch(path: string, env: Record<string, string> = {}) {
+  const r = spawnSync(path, ["validate", "-i", "my inventory.yml"], { encoding: "utf8", env: { PATH: `${fakeBin}:/usr/bin:/bin`, ...env } });
+  return { code: r.status, args: r.stdout.trimEnd().split("\n"), stderr: r.stderr };
+}
+
+describe("bin/pgsty", () => {
+  it("starts from the snapshot built by the node on PATH, passing the arguments unchanged", () => {
+    const r = launch(join(pkg, "bin/pgsty"));
+    expect(r.code).toBe(0);
+    expect(r.args).toEqual(["--snapshot-blob", `${pkg}/bin/../dist/pgsty.blob`, "validate", "-i", "my inventory.yml"]);
+  });
+
+  it("starts from the bundle when the blob was built by another node", () => {
+    const other = new Date("2026-05-01T00:00:00Z");
+    utimesSync(blob, other, other);
+    expect(launch(join(pkg, "bin/pgsty")).args).toEqual([`${pkg}/bin/../dist/main.mjs`, "validate", "-i", "my inventory.yml"]);
+  });
+
+  it("starts from the bundle when there is no blob, or with PGSTY_SNAPSHOT=0", () => {
+    expect(launch(join(pkg, "bin/pgsty"), { PGSTY_SNAPSHOT: "0" }).args[0]).toBe(`${pkg}/bin/../dist/main.mjs`);
+    rmSync(blob);
+    expect(launch(join(pkg, "bin/pgsty")).args[0]).toBe(`${pkg}/bin/../dist/main.mjs`);
+  });
+
+  it("finds its package through a symlink, as npx's node_modules/.bin/pgsty", () => {
+    const link = join(dir, "pgsty-link");
+    symlinkSync(join(pkg, "bin/pgsty"), link);
+    expect(launch(link).args.slice(0, 2)).toEqual(["--snapshot-blob", `${pkg}/bin/../dist/pgsty.blob`]);
+  });
+
+  it("says so when node is not on PATH", () => {
+    const r = spawnSync("/bin/sh", [join(pkg, "bin/pgsty"), "validate"], { encoding: "utf8", env: { PATH: join(dir, "nothing-here") } });
+    expect(r.status).toBe(127);
+    expect(r.stderr).toContain("node (version 20 or later) is not on PATH");
+  });
+});
