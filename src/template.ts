@@ -7,6 +7,20 @@
 import nunjucks from "nunjucks";
 import { packagePath } from "./package-root.js";
 
+/**
+ * nunjucks' SafeString is `Object.create(String.prototype)`, after which V8 keeps String.prototype
+ * in its slow dictionary mode: every string method call of the process (charCodeAt, slice, …)
+ * ran up to 4× slower, js-yaml's parse of the 1 MiB bench inventory ~100 ms longer. V8 turns a
+ * prototype back into fast mode when a property is loaded through it by code that has feedback,
+ * which a function gets after a few calls: hence the loop.
+ */
+function restoreFastStringPrototype(): void {
+  const probe: { charAt?: unknown } = Object.create(String.prototype);
+  const load = (o: { charAt?: unknown }) => o.charAt;
+  for (let i = 0; i < 20; i++) load(probe);
+}
+restoreFastStringPrototype();
+
 let env: nunjucks.Environment | undefined;
 
 function environment(): nunjucks.Environment {
