@@ -89,7 +89,7 @@ export function buildProgram(out: Output, setExit: (code: number) => void): Comm
     .option("--with-secrets", "write passwords and verifiers in full (default: masked, safe to keep as a CI artefact)", false)
     .action(async (o) => {
       const { renderCommand } = await import("./plan.js");
-      setExit(renderCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, out: o.out, tags: o.tags, playbook: o.playbook, withSecrets: o.withSecrets }, out));
+      setExit(await renderCommand({ inventory: o.inventory, extraVars: o.extraVars, limit: o.limit, out: o.out, tags: o.tags, playbook: o.playbook, withSecrets: o.withSecrets }, out));
     });
 
   program.command("schema").description("JSON Schema of the inventory, for editors (yaml-language-server)")

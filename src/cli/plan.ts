@@ -3,7 +3,7 @@
  * change (`--offline`: every host treated as empty; `--base OLD`: against another inventory's
  * desired state, for pull requests), or write every host's files and objects to a directory.
  */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { error, hasErrors, type Diagnostic } from "../diagnostics.js";
 import type { Model } from "../model/model.js";
@@ -20,6 +20,7 @@ import { renderPlanHuman } from "../render/plan-human.js";
 import { writeJsonPlan } from "../render/plan-json.js";
 import { runFront, type FrontOptions } from "./front.js";
 import type { Output } from "./output.js";
+import { RenderWriter, type FileWrite } from "./render-writer.js";
 import { phaseTimer } from "../timing.js";
 
 export interface PlanOptions extends FrontOptions {
@@ -106,7 +107,7 @@ export interface RenderOptions extends FrontOptions {
 }
 
 /** Writes DIR/<host>/<absolute path> for every file and DIR/<host>/objects.json (secrets masked). */
-export function renderCommand(o: RenderOptions, out: Output): number {
+export async function renderCommand(o: RenderOptions, out: Output): Promise<number> {
   const front = runFront(o);
   const diagnostics = [...front.diagnostics];
   if (!front.model || hasErrors(diagnostics)) return fail(diagnostics, { json: false }, out);
@@ -114,7 +115,7 @@ export function renderCommand(o: RenderOptions, out: Output): number {
   if (!exp) return fail(diagnostics, { json: false }, out);
   let counts: { files: number; sensitive: number };
   try {
-    counts = writeRendered(exp, front.selected, o);
+    counts = await writeRendered(exp, front.selected, o);
   } catch (e) {
     // a file where a directory should be, no permission, a full disk: the user's to fix
     return fail([error("render.write", `cannot write the rendered files: ${(e as Error).message}`, {
@@ -125,55 +126,46 @@ export function renderCommand(o: RenderOptions, out: Output): number {
   return 0;
 }
 
-function writeRendered(exp: Expansion, hosts: readonly string[], o: RenderOptions): { files: number; sensitive: number } {
+async function writeRendered(exp: Expansion, hosts: readonly string[], o: RenderOptions): Promise<{ files: number; sensitive: number }> {
   mkdirSync(o.out, { recursive: true, mode: 0o700 });
+  const writer = new RenderWriter(dirname(join(o.out, "_"))); // --out, normalised as join() writes it
   let files = 0, sensitive = 0;
-  // one mkdir per directory, parents first: a recursive mkdir of a new host's /etc/patroni first
-  // fails on each missing parent (9,000 failed calls for 3,000 hosts)
-  const made = new Set<string>([dirname(join(o.out, "_"))]); // --out, normalised as join() writes it
-  const makeDir = (dir: string): void => {
-    if (made.has(dir)) return;
-    if (dirname(dir) !== dir) makeDir(dirname(dir));
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    made.add(dir);
-  };
   // what hosts share is written as they share it: a file's text once per (frozen) task, and
   // objects.json once for hosts whose objects come from the same (frozen) lists — a cluster's members
   const texts = new WeakMap<object, string>();
   let last: { lists: readonly (readonly TaskSpec[])[]; text: string } | undefined;
-  for (const host of hosts) {
-    const objectLists: (readonly TaskSpec[])[] = [];
-    for (const tasks of exp.tasksOf(host).values()) {
-      let objects = false;
-      for (const t of tasks) {
-        if (t.op === "file") {
-          const path = join(o.out, host, String(t.args.path));
-          makeDir(dirname(path));
-          let text = texts.get(t.args);
-          if (text === undefined) {
-            const content = String(t.args.content);
-            text = o.withSecrets ? materializeSecrets(content) : maskSecretsInText(content);
-            if (Object.isFrozen(t.args)) texts.set(t.args, text);
-          }
-          writeFileSync(path, text);
-          // files with secrets are as private here as on the host
-          if (t.args.sensitive) {
-            chmodSync(path, 0o600);
-            sensitive++;
-          }
-          files++;
-        } else if (t.op.startsWith("pg.")) objects = true;
+  try {
+    for (const host of hosts) {
+      const batch: FileWrite[] = [];
+      const objectLists: (readonly TaskSpec[])[] = [];
+      for (const tasks of exp.tasksOf(host).values()) {
+        let objects = false;
+        for (const t of tasks) {
+          if (t.op === "file") {
+            let text = texts.get(t.args);
+            if (text === undefined) {
+              const content = String(t.args.content);
+              text = o.withSecrets ? materializeSecrets(content) : maskSecretsInText(content);
+              if (Object.isFrozen(t.args)) texts.set(t.args, text);
+            }
+            // files with secrets are as private here as on the host
+            const secret = Boolean(t.args.sensitive);
+            batch.push([join(o.out, host, String(t.args.path)), text, secret]);
+            if (secret) sensitive++;
+            files++;
+          } else if (t.op.startsWith("pg.")) objects = true;
+        }
+        if (objects) objectLists.push(tasks);
       }
-      if (objects) objectLists.push(tasks);
+      if (objectLists.length > 0) {
+        const same = last && last.lists.length === objectLists.length && objectLists.every((l, i) => Object.isFrozen(l) && l === last!.lists[i]);
+        if (!same) last = { lists: objectLists, text: objectsJson(objectLists) };
+        batch.push([join(o.out, host, "objects.json"), last!.text, false]);
+      }
+      writer.write(batch);
     }
-    if (objectLists.length === 0) continue;
-    const same = last && last.lists.length === objectLists.length && objectLists.every((l, i) => Object.isFrozen(l) && l === last!.lists[i]);
-    if (!same) last = { lists: objectLists, text: objectsJson(objectLists) };
-    writeFileSync(join(o.out, host, "objects.json"), last!.text);
+  } finally {
+    await writer.finish();
   }
   return { files, sensitive };
 }
