@@ -135,7 +135,8 @@ export async function main(argv: readonly string[]): Promise<number> {
  * code set. Called by both entry points: this module run as a script, and the startup snapshot.
  */
 export async function run(argv: readonly string[]): Promise<void> {
-  timingNote(`process up to the CLI ${performance.now().toFixed(0)} ms`);
+  const from = process.execArgv.some((a) => a.startsWith("--snapshot-blob")) ? "the startup snapshot" : "the bundle";
+  timingNote(`process up to the CLI ${performance.now().toFixed(0)} ms, from ${from}`);
   // A pipe is written asynchronously: a plan of 400,000 changes piped to a slower reader queued
   // ~350 MB of pending writes. Blocking writes keep memory to what is being written.
   for (const stream of [process.stdout, process.stderr]) (stream as unknown as { _handle?: { setBlocking?: (b: boolean) => void } })._handle?.setBlocking?.(true);

@@ -48,8 +48,10 @@ describe("bin/pgsty", () => {
     expect(launch(join(pkg, "bin/pgsty")).args).toEqual([`${pkg}/bin/../dist/main.mjs`, "validate", "-i", "my inventory.yml"]);
   });
 
-  it("starts from the bundle when there is no blob, or with PGSTY_SNAPSHOT=0", () => {
+  it("starts from the bundle when there is no blob, with PGSTY_SNAPSHOT=0, or under NODE_OPTIONS", () => {
     expect(launch(join(pkg, "bin/pgsty"), { PGSTY_SNAPSHOT: "0" }).args[0]).toBe(`${pkg}/bin/../dist/main.mjs`);
+    // node refuses a snapshot under V8 flags it was not built with (exit 14): NODE_OPTIONS may hold some
+    expect(launch(join(pkg, "bin/pgsty"), { NODE_OPTIONS: "--max-old-space-size=4096" }).args[0]).toBe(`${pkg}/bin/../dist/main.mjs`);
     rmSync(blob);
     expect(launch(join(pkg, "bin/pgsty")).args[0]).toBe(`${pkg}/bin/../dist/main.mjs`);
   });
