@@ -165,6 +165,7 @@ async function writeRendered(exp: Expansion, hosts: readonly string[], o: Render
       writer.write(batch);
     }
   } finally {
+    // rejects with the first write error, which then replaces the loop's "writing stopped"
     await writer.finish();
   }
   return { files, sensitive };

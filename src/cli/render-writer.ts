@@ -62,9 +62,12 @@ export class RenderWriter {
     this.#worker.on("message", (m: { error?: string }) => void (m.error !== undefined && (this.#error ??= m.error)));
   }
 
-  /** Queues one host's files (written in this order); waits while too far ahead of the worker. */
+  /**
+   * Queues one host's files (written in this order); waits while too far ahead of the worker.
+   * Throws once a write has failed: rendering the other hosts would be wasted (`finish()` says why).
+   */
   write(batch: readonly FileWrite[]): void {
-    if (Atomics.load(this.#state, FAILED)) return;
+    if (Atomics.load(this.#state, FAILED)) throw new Error("writing stopped at an earlier error");
     this.#worker.postMessage(batch);
     this.#posted++;
     for (let done = Atomics.load(this.#state, DONE); this.#posted - done > MAX_PENDING; done = Atomics.load(this.#state, DONE)) {

@@ -168,12 +168,12 @@ describe("pgsty plan / render", () => {
   it("render stops at the first file it cannot write, with the reason (written by its writer thread)", async () => {
     const { mkdirSync, writeFileSync } = await import("node:fs");
     const out = join(dir, "render-blocked");
-    // the second host's folder is taken by a file: its files cannot be written, the first host's can
+    // the first host's folder is taken by a file: its files cannot be written, nor, after it, the others'
     mkdirSync(out);
-    writeFileSync(join(out, "10.10.10.12"), "x");
-    const r = await run("render", "-i", conf, "-l", "10.10.10.11,10.10.10.12", "--out", out);
+    writeFileSync(join(out, "10.10.10.11"), "x");
+    const r = await run("render", "-i", conf, "-l", "10.10.10.11,10.10.10.12,10.10.10.13", "--out", out);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot write the rendered files: ENOTDIR: not a directory, mkdir '.*10\.10\.10\.12\//);
+    expect(r.stderr).toMatch(/cannot write the rendered files: ENOTDIR: not a directory, mkdir '.*10\.10\.10\.11\//);
     expect(r.stderr).not.toContain("internal error");
   });
 });
