@@ -12,6 +12,8 @@ import { Worker } from "node:worker_threads";
 export type FileWrite = readonly [path: string, text: string, secret: boolean];
 
 const MAX_PENDING = 32;
+/** How long the main thread waits for the writer without any batch written before giving up. */
+const STALL_MS = 60_000;
 /** Shared Int32 slots: batches written so far, and whether writing failed. */
 const DONE = 0, FAILED = 1;
 
@@ -53,13 +55,24 @@ parentPort.on("message", (batch) => {
 export class RenderWriter {
   readonly #state = new Int32Array(new SharedArrayBuffer(8));
   readonly #worker: Worker;
+  /** Settles when the worker has written everything (after `finish()` asks), or has died. */
+  readonly #ended: Promise<void>;
   #error: string | undefined;
   #posted = 0;
 
   /** `root`: the output directory, which exists already (normalised, as `join()` writes it). */
   constructor(root: string) {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { state: this.#state.buffer, root } });
-    this.#worker.on("message", (m: { error?: string }) => void (m.error !== undefined && (this.#error ??= m.error)));
+    this.#ended = new Promise<void>((resolve, reject) => {
+      this.#worker.on("message", (m: { error?: string; done?: boolean }) => {
+        if (m.error !== undefined) this.#error ??= m.error;
+        if (m.done) resolve();
+      });
+      this.#worker.on("error", reject);
+      this.#worker.on("exit", (code) => reject(new Error(`the writer thread stopped (exit code ${code})`)));
+    });
+    // finish() reads the outcome; until then a rejection must not count as unhandled
+    this.#ended.catch(() => {});
   }
 
   /**
@@ -70,18 +83,17 @@ export class RenderWriter {
     if (Atomics.load(this.#state, FAILED)) throw new Error("writing stopped at an earlier error");
     this.#worker.postMessage(batch);
     this.#posted++;
-    for (let done = Atomics.load(this.#state, DONE); this.#posted - done > MAX_PENDING; done = Atomics.load(this.#state, DONE)) {
-      Atomics.wait(this.#state, DONE, done, 1000);
+    const done = Atomics.load(this.#state, DONE);
+    // a writer that died cannot say so while this thread blocks: a bounded wait, not a hang
+    if (this.#posted - done > MAX_PENDING && Atomics.wait(this.#state, DONE, done, STALL_MS) === "timed-out") {
+      throw new Error(`the writer thread wrote nothing for ${STALL_MS / 1000} s`);
     }
   }
 
   /** Resolves once every queued file is written; rejects with the first error. */
   async finish(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#worker.on("message", (m: { done?: boolean }) => void (m.done && resolve()));
-      this.#worker.on("error", reject);
-      this.#worker.postMessage(null);
-    });
+    this.#worker.postMessage(null);
+    await this.#ended;
     await this.#worker.terminate();
     if (this.#error !== undefined) throw new Error(this.#error);
   }
