@@ -58,6 +58,18 @@ export function sharedAcrossHosts<T, A extends readonly unknown[]>(ctx: HostCont
   return value;
 }
 
+const itemNames = new Map<string, string[]>();
+
+/**
+ * `<list>[<i>]`, the same string on every call: a name for the memo of one item of a list (a
+ * default role, an HBA rule), which sharedAcrossHosts looks up for every host.
+ */
+export function listItemName(list: string, i: number): string {
+  let names = itemNames.get(list);
+  if (!names) itemNames.set(list, (names = []));
+  return (names[i] ??= `${list}[${i}]`);
+}
+
 function sameArgs(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;

@@ -20,7 +20,7 @@ import { ipVersion, isCidr } from "../../model/net.js";
 import { HBA_ADDR_ALIASES, HBA_ROLES, type HbaAuthAlias, type HbaRole, type HbaRule } from "../../model/schema/index.js";
 import { renderTemplate } from "../../template.js";
 import type { HostContext } from "../context.js";
-import { sharedAcrossHosts } from "../memo.js";
+import { listItemName, sharedAcrossHosts } from "../memo.js";
 import type { RenderedFile } from "../types.js";
 
 export type HbaTarget = "postgres" | "pgbouncer";
@@ -100,21 +100,12 @@ function sortedRules(ctx: HostContext, target: HbaTarget): { rule: HbaRule; labe
     target === "postgres"
       ? [["pg_default_hba_rules", ctx.vars.pg_default_hba_rules], ["pg_hba_rules", ctx.vars.pg_hba_rules]]
       : [["pgb_default_hba_rules", ctx.vars.pgb_default_hba_rules], ["pgb_hba_rules", ctx.vars.pgb_hba_rules]];
-  const all = lists.flatMap(([name, list]) => (list ?? []).map((rule, i) => ({ rule, label: labelOf(name, i) })));
+  const all = lists.flatMap(([name, list]) => (list ?? []).map((rule, i) => ({ rule, label: listItemName(name, i) })));
   // Array.prototype.sort is stable: ties keep list order, so a default precedes a user rule of the same order
   return [
     ...all.filter((r) => r.rule.order !== undefined).sort((a, b) => (a.rule.order ?? 0) - (b.rule.order ?? 0)),
     ...all.filter((r) => r.rule.order === undefined),
   ];
-}
-
-const labels = new Map<string, string[]>();
-
-/** `<list>[<i>]`, the same string every time: it names the rule's memo (ruleView), looked up per rule and host. */
-function labelOf(list: string, i: number): string {
-  let known = labels.get(list);
-  if (!known) labels.set(list, (known = []));
-  return (known[i] ??= `${list}[${i}]`);
 }
 
 /** A rule's block and its laid-out text (layoutBlocks). */
@@ -130,22 +121,13 @@ interface RuleView {
  * position and target keeps each name's few variants together.
  */
 function ruleView(ctx: HostContext, target: HbaTarget, rule: HbaRule, label: string): RuleView {
-  return sharedAcrossHosts(ctx, memoName(target, label), viewOf, target, rule, label);
+  // the label names the memo: its list (pg_… or pgb_…) says the target too
+  return sharedAcrossHosts(ctx, label, viewOf, target, rule, label);
 }
 
 function viewOf(ctx: HostContext, target: HbaTarget, rule: HbaRule, label: string): RuleView {
   const block = blockOf(ctx, target, rule, label);
   return { block, text: blockText(block) };
-}
-
-const memoNames = new Map<string, string>();
-
-/** `hba-rule:<target>:<label>`, one string per name: the memo looks its name up on every call. */
-function memoName(target: HbaTarget, label: string): string {
-  const key = target === "postgres" ? label : `!${label}`;
-  let name = memoNames.get(key);
-  if (name === undefined) memoNames.set(key, (name = `hba-rule:${target}:${label}`));
-  return name;
 }
 
 function blockOf(ctx: HostContext, target: HbaTarget, rule: HbaRule, label: string): HbaBlock {

@@ -18,7 +18,7 @@ import { warning, type Diagnostic } from "../../../diagnostics.js";
 import { varPosition } from "../../../model/resolve.js";
 import type { PgRoleMembership, PgUser } from "../../../model/schema/index.js";
 import type { HostContext } from "../../context.js";
-import { sharedAcrossHosts } from "../../memo.js";
+import { listItemName, sharedAcrossHosts } from "../../memo.js";
 import { compareText, dateText, defined, normaliseSettings } from "./settings.js";
 import type { Desired, DesiredMembership, DesiredRole, PresentRole, SystemUserKind, SystemUsers, ValidUntil } from "./types.js";
 
@@ -216,7 +216,7 @@ function computeRoles(ctx: HostContext): Desired<readonly DesiredRole[]> {
     // A default role defined once and not renamed is the same in every cluster of the same
     // settings: shared (modules/memo.ts) by the object and place it is written in.
     if (d.entries.length === 1 && e.list === "pg_default_roles" && d.user === e.user) {
-      const shared = sharedAcrossHosts(ctx, (defaultRoleNames[e.index] ??= `pgsql.default-role[${e.index}]`), defaultRole, e.user, e.index);
+      const shared = sharedAcrossHosts(ctx, listItemName("pgsql.default-role", e.index), defaultRole, e.user, e.index);
       out.push(...shared.diagnostics);
       return shared.value;
     }
@@ -224,9 +224,6 @@ function computeRoles(ctx: HostContext): Desired<readonly DesiredRole[]> {
   });
   return { value: roles, diagnostics: out };
 }
-
-/** One memo name per place in pg_default_roles, each string made once: a name holds its few variants. */
-const defaultRoleNames: string[] = [];
 
 /** `user`, written once at `index` of pg_default_roles, as computeRoles makes it, with what that reported. */
 function defaultRole(ctx: HostContext, user: PgUser, index: number): Desired<DesiredRole> {
