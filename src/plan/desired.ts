@@ -9,7 +9,7 @@ import { fieldChanges, maskArgs, maskSecretsInText, unifiedDiff } from "./compar
 import { CreatedChange, type CreatedPart } from "./created-change.js";
 import type { Expansion } from "./expand.js";
 import type { Action, Change, Effect, Plan, PlanStep, PlanSummary, TaskSpec } from "./types.js";
-import { taskAddress } from "./types.js";
+import { stepPrefix, taskAddress, taskTail } from "./types.js";
 
 export interface PlanMeta {
   readonly inventory: readonly string[];
@@ -69,7 +69,7 @@ export function offlineHost(exp: Expansion, host: string, acc: PlanAccumulator):
   for (const [step, tasks] of exp.tasksOf(host)) {
     const list = acc.changes.get(step)!;
     // `<host>/<step>/` once, shared by the changes of the host's step (created-change.ts)
-    const prefix = `${host}/${step}/`;
+    const prefix = stepPrefix(host, step);
     const parts = createdParts(tasks);
     for (let i = 0; i < parts.length; i++) list.push(new CreatedChange(prefix, host, parts[i]!));
   }
@@ -98,7 +98,7 @@ function createdPart(t: TaskSpec): CreatedPart {
   const effect = effectOf(t, action);
   const summary = t.op === "file" ? fileSummary(t, sensitive) : describeArgs(maskArgs(t.args, t.sensitive));
   // not through tailOf's cache: this part is the one place a shared task keeps it
-  const tail = tailText(t);
+  const tail = taskTail(t);
   p = { tail, step: t.step, op: t.op, key: t.key, service: t.service, action, effect, summary, sensitive };
   if (shared) partOf.set(t, p);
   return p;
@@ -131,15 +131,10 @@ export function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: E
 const tails = new WeakMap<TaskSpec, string>();
 
 function tailOf(t: TaskSpec): string {
-  if (!Object.isFrozen(t)) return `${t.op}[${t.key}]`;
+  if (!Object.isFrozen(t)) return taskTail(t);
   let tail = tails.get(t);
-  if (tail === undefined) tails.set(t, (tail = tailText(t)));
+  if (tail === undefined) tails.set(t, (tail = taskTail(t)));
   return tail;
-}
-
-/** `<op>[<key>]` as one flat string, not a rope of four: it is kept by every change of the task. */
-function tailText(t: TaskSpec): string {
-  return [t.op, "[", t.key, "]"].join("");
 }
 
 /** The last comparison of a shared task's args: the hosts that share it compare it with the same. */
@@ -223,7 +218,7 @@ function stateAction(t: TaskSpec, before: TaskSpec | undefined): Action {
 function change(host: string, t: TaskSpec, action: Action, before: TaskSpec | undefined, refine?: EffectRefiner): Change {
   if (!before) {
     const p = createdPart(t);
-    return new CreatedChange(`${host}/${t.step}/`, host, p.action === action ? p : { ...p, action, effect: effectOf(t, action) });
+    return new CreatedChange(stepPrefix(host, t.step), host, p.action === action ? p : { ...p, action, effect: effectOf(t, action) });
   }
   const sensitive = t.sensitive === true || t.args.sensitive === true;
   const base = { address: taskAddress(host, t), host, step: t.step, op: t.op, key: t.key, action, service: t.service };

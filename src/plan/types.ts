@@ -91,6 +91,17 @@ export interface Plan {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** A task's address on a host: `<host>/<step>/<op>[<key>]`, its step prefix then its tail. */
 export function taskAddress(host: string, t: Pick<TaskSpec, "step" | "op" | "key">): string {
-  return `${host}/${t.step}/${t.op}[${t.key}]`;
+  return stepPrefix(host, t.step) + taskTail(t);
+}
+
+/** `<host>/<step>/`: how the addresses of a host's step begin. */
+export function stepPrefix(host: string, step: string): string {
+  return `${host}/${step}/`;
+}
+
+/** `<op>[<key>]` as one flat string, not a rope of four: a shared task's is kept by all its changes. */
+export function taskTail(t: Pick<TaskSpec, "op" | "key">): string {
+  return [t.op, "[", t.key, "]"].join("");
 }

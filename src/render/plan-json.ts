@@ -72,7 +72,7 @@ class ChangeWriter {
     // a compact change (plan/created-change.ts) stands for the plain object its toJSON returns,
     // which JSON.stringify would write (no change's toJSON looks at its key)
     if (c !== null && typeof c === "object" && typeof (c as { toJSON?: unknown }).toJSON === "function") c = (c as { toJSON(): unknown }).toJSON();
-    if (c === null || typeof c !== "object" || Array.isArray(c) || typeof (c as { toJSON?: unknown }).toJSON === "function") return this.plain(c, pad);
+    if (c === null || typeof c !== "object" || Array.isArray(c)) return this.plain(c, pad);
     const o = c as Readonly<Record<string, unknown>>;
     const keys = Object.keys(o);
     if (keys[0] !== "address" || keys[1] !== "host" || typeof o.address !== "string" || typeof o.host !== "string" || typeof o.key !== "string") {
