@@ -2,11 +2,13 @@
  * YAML for inventories, read as Ansible reads it (PyYAML, YAML 1.1): `yes`/`no`/`on`/`off` are
  * booleans, `0755` is octal, `<<` merges, dates stay strings (PyYAML's dates would be stringified
  * by Ansible's templating anyway). Values come from js-yaml with a 1.1 schema of our own: it parses
- * 1 MiB in ~0.2 s where the `yaml` package takes ~1.2 s (see docs/architecture.md). Positions come
- * from the `yaml` package, lazily, only when a diagnostic is shown. Pure.
+ * 1 MiB in ~0.2 s where the `yaml` package takes ~1.2 s (see docs/architecture.md), or, for the
+ * plain YAML most inventories are, from yaml-subset.ts, typing scalars as that schema does.
+ * Positions come from a second js-yaml parse, lazily, only when a diagnostic is shown. Pure.
  */
 import jsyaml from "js-yaml";
 import type { SourcePos } from "../diagnostics.js";
+import { NOT_IN_SUBSET, parseYamlSubset } from "./yaml-subset.js";
 
 /** `+`, `-` or `0`–`9`. */
 const signOrDigit = (c: number): boolean => (c >= 48 && c <= 57) || c === 43 || c === 45;
@@ -78,6 +80,20 @@ export const ANSIBLE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
   explicit: [unsafe],
 });
 
+type ImplicitType = { resolve(s: string): boolean; construct(s: string): unknown };
+// js-yaml's own ordered list of the schema's implicit types
+const IMPLICIT = (ANSIBLE_SCHEMA as unknown as { compiledImplicit: readonly ImplicitType[] }).compiledImplicit;
+
+/** A plain scalar typed as js-yaml types it with {@link ANSIBLE_SCHEMA}: by the first implicit type that takes it. */
+export function resolvePlain(s: string): unknown {
+  // Most plain scalars are names: a letter and more than 5 characters is no null (≤ 4), bool
+  // (≤ 5), number (a sign, digit or dot first) or merge key, so no type needs to look at it
+  const c = s.charCodeAt(0) | 0x20;
+  if (s.length > 5 && c >= 97 && c <= 122) return s;
+  for (const type of IMPLICIT) if (type.resolve(s)) return type.construct(s);
+  return s;
+}
+
 export interface YamlError {
   readonly message: string;
   readonly duplicateKey: boolean;
@@ -91,8 +107,10 @@ export interface YamlError {
  */
 export function parseYaml(text: string, file = "<input>"): { value: unknown; index: PositionIndex } | { error: YamlError } {
   try {
-    // positions are recorded by a second parse, only when a diagnostic asks for one
-    const value = jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false });
+    // positions are recorded by a second parse, only when a diagnostic asks for one; most
+    // inventories are read by the subset reader, in ~2/3 of js-yaml's time on a cold process
+    const fast = parseYamlSubset(text, resolvePlain);
+    const value = fast !== NOT_IN_SUBSET ? fast : jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false });
     return { value, index: new PositionIndex(file, text) };
   } catch (e) {
     if (!(e instanceof jsyaml.YAMLException)) throw e;
