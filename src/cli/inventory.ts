@@ -62,7 +62,14 @@ function hostVars(h: Host, withDefaults: boolean): Record<string, unknown> {
 /** `ansible-inventory --list`: `{_meta: {hostvars}, all: {children}, <group>: {hosts, children}}`. */
 export function listInventory(m: Model, selected: ReadonlySet<string>, withDefaults: boolean): Record<string, unknown> {
   const hostvars: Record<string, unknown> = {};
-  for (const h of m.hosts.values()) if (selected.has(h.name)) hostvars[h.name] = sortKeys(maskVars(hostVars(h, withDefaults)));
+  const mask = maskOnce();
+  for (const h of m.hosts.values()) {
+    if (!selected.has(h.name)) continue;
+    const vars = hostVars(h, withDefaults);
+    const masked: Record<string, unknown> = {};
+    for (const k of Object.keys(vars).sort()) masked[k] = mask(k, vars[k]);
+    hostvars[h.name] = masked;
+  }
   const result: Record<string, unknown> = { _meta: { hostvars } };
   const ungrouped = [...m.inventory.hosts.values()].filter((h) => selected.has(h.name) && [...h.groups].every((g) => g === "all")).map((h) => h.name);
   for (const g of [...m.inventory.groups.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -76,6 +83,22 @@ export function listInventory(m: Model, selected: ReadonlySet<string>, withDefau
   }
   if (ungrouped.length) result.ungrouped = { hosts: ungrouped };
   return result;
+}
+
+/**
+ * maskValue, computed once per var and object value: the hosts of a cluster share their group's
+ * values (a cluster's `pg_users` is one array for its members), so they share the masked copy.
+ */
+function maskOnce(): (name: string, value: unknown) => unknown {
+  const done = new Map<string, Map<object, unknown>>();
+  return (name, value) => {
+    if (value === null || typeof value !== "object") return maskValue(name, value);
+    let byValue = done.get(name);
+    if (!byValue) done.set(name, (byValue = new Map()));
+    let masked = byValue.get(value);
+    if (masked === undefined) byValue.set(value, (masked = maskValue(name, value)));
+    return masked;
+  };
 }
 
 /** Every layer that sets `name` for `host`, lowest precedence first, the winner marked. */
