@@ -74,8 +74,18 @@ function cannotStartPlain(c: number): boolean {
   }
 }
 
+/**
+ * Collections nested deeper than this are left to js-yaml, which refuses more than 100 levels
+ * with a positioned error (this reader's recursion would overflow the stack first).
+ */
+const MAX_DEPTH = 64;
+
 class Reader {
   private p = 0;
+  /** Collections open around the one being read. */
+  private depth = 0;
+  /** Past the optional `---` the document starts with: a line starting `---` or `...` is a marker. */
+  private inBody = false;
   /** Indentation of the content line `p` is on, after {@link nextContent}; -1 at the end. */
   private indent = -1;
 
@@ -87,11 +97,14 @@ class Reader {
   document(): unknown {
     if (this.nextContent() < 0) out();
     const t = this.t;
-    if (this.indent === 0 && t.startsWith("---", this.p) && isBlankOrEnd(t.charCodeAt(this.p + 3))) {
+    if (this.indent === 0 && t.startsWith("---", this.p)) {
+      // js-yaml takes `---` as the document's start even with more on its line (`---x: 1` is {x: 1})
+      if (!isBlankOrEnd(t.charCodeAt(this.p + 3))) out();
       this.p += 3;
       this.endOfLine();
       if (this.nextContent() < 0) out();
     }
+    this.inBody = true;
     const value = this.blockNode();
     if (this.indent >= 0) out(); // a second document, `...`, or a line at a lesser indentation
     return value;
@@ -114,6 +127,8 @@ class Reader {
         const e = t.indexOf("\n", p);
         p = e < 0 ? n : e + 1;
       } else {
+        // a document marker in the body (another document, or its end) is js-yaml's to read
+        if (p === start && this.inBody && (t.startsWith("---", p) || t.startsWith("...", p))) out();
         this.p = p;
         return (this.indent = p - start);
       }
@@ -144,6 +159,7 @@ class Reader {
   }
 
   private blockMap(indent: number): Record<string, unknown> {
+    this.enter();
     const t = this.t;
     const map: Record<string, unknown> = {};
     for (;;) {
@@ -162,13 +178,14 @@ class Reader {
         this.nextContent();
       }
       map[key] = value;
-      if (this.indent < indent) return map;
+      if (this.indent < indent) return this.leave(map);
       // deeper: a scalar continued on the next line, or a stray line; `-`: a list not a value
       if (this.indent > indent || this.atListItem()) out();
     }
   }
 
   private blockList(indent: number): unknown[] {
+    this.enter();
     const t = this.t;
     const list: unknown[] = [];
     for (;;) {
@@ -180,6 +197,9 @@ class Reader {
       if (isBreakOrEnd(c) || c === HASH) {
         this.endOfLine();
         if (this.nextContent() > indent) value = this.blockNode();
+        // js-yaml puts the next item of an outer list into a list that ends with an empty item
+        // (`-\n  -\n- x` reads as [[null, "x"]]): such documents are left to it
+        else if (this.indent < indent) out();
       } else if (this.atListItem()) {
         out(); // `- - x`
       } else {
@@ -195,8 +215,17 @@ class Reader {
       }
       list.push(value);
       if (this.indent > indent) out();
-      if (this.indent < indent || !this.atListItem()) return list;
+      if (this.indent < indent || !this.atListItem()) return this.leave(list);
     }
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) out();
+  }
+
+  private leave<T>(collection: T): T {
+    this.depth--;
+    return collection;
   }
 
   private atListItem(): boolean {
@@ -261,13 +290,14 @@ class Reader {
   }
 
   private flowMap(): Record<string, unknown> {
+    this.enter();
     const t = this.t;
     const map: Record<string, unknown> = {};
     this.p++;
     this.skipSpaces();
     if (t.charCodeAt(this.p) === RBRACE) {
       this.p++;
-      return map;
+      return this.leave(map);
     }
     for (;;) {
       const c = t.charCodeAt(this.p);
@@ -285,23 +315,24 @@ class Reader {
       this.skipSpaces();
       const v = t.charCodeAt(this.p);
       map[key] = v === COMMA || v === RBRACE ? null : this.flowValue();
-      if (this.flowNext(RBRACE)) return map;
+      if (this.flowNext(RBRACE)) return this.leave(map);
     }
   }
 
   private flowList(): unknown[] {
+    this.enter();
     const t = this.t;
     const list: unknown[] = [];
     this.p++;
     this.skipSpaces();
     if (t.charCodeAt(this.p) === RBRACKET) {
       this.p++;
-      return list;
+      return this.leave(list);
     }
     for (;;) {
       // `[a: 1]`, a one-pair map, stops at the `:`: flowNext leaves it to js-yaml
       list.push(this.flowValue());
-      if (this.flowNext(RBRACKET)) return list;
+      if (this.flowNext(RBRACKET)) return this.leave(list);
     }
   }
 
@@ -348,24 +379,19 @@ class Reader {
     return t.slice(start, q).trimEnd();
   }
 
-  /** A quoted scalar on one line: `''` is a quote in single quotes; any `\` escape is left to js-yaml. */
+  /** A quoted scalar on one line: `''` is a quote in single quotes; a line break or any `\` escape is left to js-yaml. */
   private quoted(): string {
     const t = this.t;
     const q = t.charCodeAt(this.p);
-    const eol = t.indexOf("\n", this.p);
-    const limit = eol < 0 ? t.length : eol;
     let from = this.p + 1;
     let value = "";
     for (;;) {
       const close = t.indexOf(q === QUOTE ? "'" : '"', from);
-      if (close < 0 || close > limit) out();
+      if (close < 0) out();
+      // only the scalar's own characters are looked at: a line of many scalars is read in linear time
       const part = t.slice(from, close);
-      if (q === DQUOTE) {
-        if (part.includes("\\")) out();
-        this.p = close + 1;
-        return part;
-      }
-      if (t.charCodeAt(close + 1) === QUOTE) {
+      if (part.includes("\n") || (q === DQUOTE && part.includes("\\"))) out();
+      if (q === QUOTE && t.charCodeAt(close + 1) === QUOTE) {
         value += part + "'";
         from = close + 2;
         continue;

@@ -60,6 +60,7 @@ describe("loadInventory", () => {
     ["a var under a group", "all:\n  children:\n    g:\n      pg_cluster: x\n", "inventory.group-key", 4, 7],
     ["a host that is a scalar", "all:\n  hosts:\n    10.0.0.1: primary\n", "inventory.host-shape", 3, 15],
     ["binary garbage", "\u0000\u0001\u00ff\u0000", "inventory.binary", 1, 1],
+    ["nesting 20,000 deep", `all:\n  vars:\n    x: ${"[".repeat(20000)}${"]".repeat(20000)}\n`, "yaml.syntax", 3, 105],
   ])("reports %s with a position", (_name, text, code, line, column) => {
     const { diagnostics } = load(text);
     const d = diagnostics.find((x) => x.severity === "error");

@@ -88,8 +88,12 @@ describe("parseYamlSubset", () => {
     ["a duplicate key in a flow map", "a: {b: 1, b: 2}\n"],
     ["an explicit key", "? a\n: 1\n"],
     ["a list in a list item", "- - a: 1\n"],
+    ["a list that ends with an empty item (js-yaml reads the outer list's next item into it)", "x:\n  -\n    -\n  - 1\n"],
     ["a trailing comma", "a: [1, 2,]\n"],
     ["a second document", "a: 1\n---\nb: 2\n"],
+    ["a key that starts like a document marker", "a: 1\n---: 2\n"],
+    ["a document start with more on its line", "---x: 1\n"],
+    ["a document end", "a: 1\n...\n"],
     ["a line left of the document's indentation", "  a: 1\nb: 2\n"],
     ["a map after a top-level list", "- a\nb: 1\n"],
     ["a scalar document", "just text\n"],
@@ -102,6 +106,19 @@ describe("parseYamlSubset", () => {
     ["a control character", "a: \u0007\n"],
   ])("leaves %s to js-yaml", (_name, text) => {
     expect(parseYamlSubset(text, resolvePlain)).toBe(NOT_IN_SUBSET);
+  });
+
+  it("leaves deep nesting to js-yaml, which refuses it with a position, and counts only open collections", () => {
+    const deepFlow = `a: ${"[".repeat(20000)}${"]".repeat(20000)}\n`;
+    const deepBlock = Array.from({ length: 200 }, (_, d) => `${"  ".repeat(d)}k:`).join("\n") + " 1\n";
+    expect(parseYamlSubset(deepFlow, resolvePlain)).toBe(NOT_IN_SUBSET);
+    expect(parseYamlSubset(deepBlock, resolvePlain)).toBe(NOT_IN_SUBSET);
+    // many siblings, each 60 levels deep: depth goes back down after each
+    const nested = (d: number): string => Array.from({ length: d }, (_, i) => `\n${"  ".repeat(i + 1)}k${i}:`).join("") + " 1\n";
+    const siblingsFlow = `a: [${Array.from({ length: 100 }, () => `${"[".repeat(60)}${"]".repeat(60)}`).join(", ")}]\n`;
+    const siblingsBlock = Array.from({ length: 20 }, (_, i) => `s${i}:${nested(60)}`).join("");
+    expect(agrees(siblingsFlow)).toBe("in");
+    expect(agrees(siblingsBlock)).toBe("in");
   });
 
   it("types plain scalars as js-yaml's implicit types do, its shortcut included", () => {
@@ -144,13 +161,14 @@ describe("parseYamlSubset", () => {
     expect(inSubset).toBeGreaterThan(500);
   });
 
-  it("agrees with js-yaml on those documents mutated at random", () => {
+  it("agrees with js-yaml on those documents, and on the inventories of conf/, mutated at random", () => {
+    const written = [...yamlFiles(join(ROOT, "conf")), ...yamlFiles(join(ROOT, "test", "fixtures"))].map((f) => readFileSync(f, "utf8"));
     const snippet = fc.oneof(
       fc.constantFrom(" ", "  ", "\n", "\n  ", ":", ": ", "- ", "-", "#", " #", "'", '"', "{", "}", "[", "]", ",", ", ", "&a ", "*a", "!x ", "|", ">", "? ", "<<: ", "\\", "\t", "\r", "---\n", "yes", "0"),
       fc.string({ maxLength: 3 }),
     );
     const mutation = fc.record({ at: fc.nat(), del: fc.nat({ max: 3 }), ins: fc.option(snippet, { nil: "" }) });
-    fc.assert(fc.property(dumped, fc.array(mutation, { minLength: 1, maxLength: 3 }), (text, ms) => {
+    fc.assert(fc.property(fc.oneof(dumped, fc.constantFrom(...written)), fc.array(mutation, { minLength: 1, maxLength: 3 }), (text, ms) => {
       for (const m of ms) {
         const at = m.at % (text.length + 1);
         text = text.slice(0, at) + m.ins + text.slice(at + m.del);
