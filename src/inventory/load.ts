@@ -143,8 +143,12 @@ function loadHost(inv: Inventory, group: InventoryGroup, name: string, value: un
     host = { name, vars: new Map(), groups: new Set(), refs: [], index: inv.hosts.size };
     inv.hosts.set(name, host);
   }
-  if (!group.hosts.includes(name)) group.hosts.push(name);
-  host.groups.add(group.name);
+  // the host's set of groups says whether the group lists it already: no scan of a group of
+  // thousands of hosts for each of them
+  if (!host.groups.has(group.name)) {
+    group.hosts.push(name);
+    host.groups.add(group.name);
+  }
   const ref = at(path);
   host.refs.push(ref);
   if (value === null || value === undefined) return;

@@ -7,7 +7,7 @@ import { error, warning, type Diagnostic } from "../../diagnostics.js";
 import { positionOf } from "../../inventory/source.js";
 import { varPosition } from "../resolve.js";
 import { ipVersion } from "../net.js";
-import type { Rule } from "./rule.js";
+import { listSample, type Rule } from "./rule.js";
 
 const CLUSTER_NAME = /^[a-z][a-z0-9-]*$/;
 
@@ -79,14 +79,14 @@ export const onePrimary: Rule = {
     for (const c of model.clusters.values()) {
       const primaries = c.members.filter((m) => m.role === "primary");
       if (primaries.length === 1) continue;
-      const roles = c.members.map((m) => `${m.host.name} (seq ${Number.isNaN(m.seq) ? "?" : m.seq}, ${m.role ?? "no role"})`).join(", ");
+      const roles = listSample(c.members.map((m) => `${m.host.name} (seq ${Number.isNaN(m.seq) ? "?" : m.seq}, ${m.role ?? "no role"})`));
       if (primaries.length === 0 && c.members.every((m) => m.role !== undefined)) {
         out.push(error("rule.one-primary", `cluster \`${c.name}\` has no primary`, {
           source: varPosition(c.members[0]!.host, "pg_cluster"), detail: `members: ${roles}`,
           hint: "set `pg_role: primary` on exactly one member (for a standby cluster, on its leader, with `pg_upstream`)",
         }));
       } else if (primaries.length > 1) {
-        out.push(error("rule.one-primary", `cluster \`${c.name}\` has ${primaries.length} primaries: ${primaries.map((p) => p.host.name).join(", ")}`, {
+        out.push(error("rule.one-primary", `cluster \`${c.name}\` has ${primaries.length} primaries: ${listSample(primaries.map((p) => p.host.name))}`, {
           source: varPosition(primaries[1]!.host, "pg_role"), related: primaries.map((p) => varPosition(p.host, "pg_role")), detail: `members: ${roles}`,
           hint: "keep `pg_role: primary` on one member and make the others `replica`",
         }));
@@ -117,7 +117,7 @@ export const upstream: Rule = {
           }
         } else if (!c.addresses.includes(up) && !c.members.some((x) => x.host.name === up)) {
           out.push(error("rule.upstream", `pg_upstream \`${up}\` of \`${m.name}\` is not a member of \`${c.name}\``, {
-            source, address: m.host.name, detail: `members: ${c.addresses.join(", ")}`,
+            source, address: m.host.name, detail: `members: ${listSample(c.addresses)}`,
             hint: "a replica's pg_upstream names the member it cascades from; remove it to replicate from the primary",
           }));
         } else if (up === m.address) {

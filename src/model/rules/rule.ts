@@ -48,6 +48,11 @@ export function asList(x: unknown): unknown[] {
   return Array.isArray(x) ? x : [];
 }
 
+/** `a, b, c`: at most `max` items, then how many there are in all (a cluster may have thousands of members). */
+export function listSample(items: readonly string[], max = 10): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")}, … (${items.length} in all)`;
+}
+
 /** Name of a list item given as a string or as `{name: ...}`. */
 export function itemName(x: unknown): string | undefined {
   if (typeof x === "string") return x;

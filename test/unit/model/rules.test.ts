@@ -43,6 +43,13 @@ describe("rules", () => {
     expect(d.source!.line).toBe(8);
   });
 
+  it("a cluster of thousands of members is named by a sample of them, not all", () => {
+    const hosts = Array.from({ length: 2000 }, (_, i) => `        10.9.${i >> 8}.${i & 255}: { pg_seq: ${i + 1}, pg_role: replica }`).join("\n");
+    const r = model(`all:\n  children:\n    pg-big:\n      hosts:\n${hosts}\n      vars: { pg_cluster: pg-big }\n`);
+    const d = find(r.diagnostics, "rule.one-primary", "no primary")[0]!;
+    expect(d.detail).toBe(`members: ${Array.from({ length: 10 }, (_, i) => `10.9.0.${i} (seq ${i + 1}, replica)`).join(", ")}, … (2000 in all)`);
+  });
+
   it("a standby cluster: the primary's pg_upstream points outside, a replica's inside", () => {
     const ok = model(PG_TEST.replace("{ pg_seq: 1, pg_role: primary }", "{ pg_seq: 1, pg_role: primary, pg_upstream: 10.10.10.99 }"));
     expect(codes(ok.diagnostics, "error")).toEqual([]);
