@@ -102,11 +102,12 @@ class Reader {
       if (!isBlankOrEnd(t.charCodeAt(this.p + 3))) out();
       this.p += 3;
       this.endOfLine();
+      this.inBody = true;
       if (this.nextContent() < 0) out();
-    }
+    } else if (this.indent === 0 && t.startsWith("...", this.p)) out(); // a document that ends first
     this.inBody = true;
     const value = this.blockNode();
-    if (this.indent >= 0) out(); // a second document, `...`, or a line at a lesser indentation
+    if (this.indent >= 0) out(); // a line left of where the document started
     return value;
   }
 
