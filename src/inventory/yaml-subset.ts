@@ -3,7 +3,8 @@
  * maps and lists by indentation, one-line flow maps and lists (`{ pg_seq: 1, roles: [a, b] }`),
  * plain and one-line quoted scalars, comments. Anything else — anchors, aliases, tags, merge keys,
  * block scalars, scalars or flow collections over several lines, escapes in double quotes, tabs,
- * CR, duplicate keys, any irregular indentation — returns {@link NOT_IN_SUBSET} and js-yaml reads
+ * CR, duplicate keys, any irregular indentation, document markers after the opening `---`, deep
+ * nesting, js-yaml's own quirks — returns {@link NOT_IN_SUBSET} and js-yaml reads
  * the file (and words any error). Where it answers, the answer is js-yaml's: plain scalars are
  * typed by the same resolvers (passed in), keys are stringified as js-yaml does, and
  * test/unit/inventory/yaml-subset.test.ts compares the two on mutated documents.

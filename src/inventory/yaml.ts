@@ -108,7 +108,7 @@ export interface YamlError {
 export function parseYaml(text: string, file = "<input>"): { value: unknown; index: PositionIndex } | { error: YamlError } {
   try {
     // positions are recorded by a second parse, only when a diagnostic asks for one; most
-    // inventories are read by the subset reader, in ~2/3 of js-yaml's time on a cold process
+    // inventories are read by the subset reader, which a cold process runs ~20% faster than js-yaml
     const fast = parseYamlSubset(text, resolvePlain);
     const value = fast !== NOT_IN_SUBSET ? fast : jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false });
     return { value, index: new PositionIndex(file, text) };
