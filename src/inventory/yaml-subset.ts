@@ -292,15 +292,9 @@ class Reader {
   }
 
   private flowMap(): Record<string, unknown> {
-    this.enter();
     const t = this.t;
     const map: Record<string, unknown> = {};
-    this.p++;
-    this.skipSpaces();
-    if (t.charCodeAt(this.p) === RBRACE) {
-      this.p++;
-      return this.leave(map);
-    }
+    if (this.flowOpen(RBRACE)) return this.leave(map);
     for (;;) {
       const c = t.charCodeAt(this.p);
       let key: string;
@@ -322,20 +316,23 @@ class Reader {
   }
 
   private flowList(): unknown[] {
-    this.enter();
-    const t = this.t;
     const list: unknown[] = [];
-    this.p++;
-    this.skipSpaces();
-    if (t.charCodeAt(this.p) === RBRACKET) {
-      this.p++;
-      return this.leave(list);
-    }
+    if (this.flowOpen(RBRACKET)) return this.leave(list);
     for (;;) {
       // `[a: 1]`, a one-pair map, stops at the `:`: flowNext leaves it to js-yaml
       list.push(this.flowValue());
       if (this.flowNext(RBRACKET)) return this.leave(list);
     }
+  }
+
+  /** Past the opening bracket and blanks: true when the collection closes right away (`{}`, `[]`). */
+  private flowOpen(close: number): boolean {
+    this.enter();
+    this.p++;
+    this.skipSpaces();
+    if (this.t.charCodeAt(this.p) !== close) return false;
+    this.p++;
+    return true;
   }
 
   /** After a flow entry: `,` and another entry (false), or the closing bracket (true). */
