@@ -14,7 +14,9 @@ export interface CliResult {
 
 export async function runCli(...argv: string[]): Promise<CliResult> {
   let stdout = "", stderr = "", code = -1;
-  const program = buildProgram({ stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), color: false }, (c) => (code = c));
+  // a line break ends each write unless it ends in one, as processOutput (cli/output.ts) writes
+  const line = (t: string) => (t.endsWith("\n") ? t : `${t}\n`);
+  const program = buildProgram({ stdout: (t) => void (stdout += line(t)), stderr: (t) => void (stderr += line(t)), color: false }, (c) => (code = c));
   program.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

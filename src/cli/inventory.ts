@@ -42,7 +42,7 @@ export function inventoryCommand(o: InventoryOptions, out: Output): number {
     out.stdout(JSON.stringify(sortKeys(maskVars(hostVars(host, o.defaults))), null, 2));
     return 0;
   }
-  out.stdout(JSON.stringify(listInventory(m, new Set(front.selected), o.defaults), null, 2));
+  writeInventoryList(m, new Set(front.selected), o.defaults, (text) => out.stdout(text));
   return 0;
 }
 
@@ -59,18 +59,76 @@ function hostVars(h: Host, withDefaults: boolean): Record<string, unknown> {
   return out;
 }
 
-/** `ansible-inventory --list`: `{_meta: {hostvars}, all: {children}, <group>: {hosts, children}}`. */
-export function listInventory(m: Model, selected: ReadonlySet<string>, withDefaults: boolean): Record<string, unknown> {
-  const hostvars: Record<string, unknown> = {};
+/**
+ * `ansible-inventory --list` (`{_meta: {hostvars}, all: {children}, <group>: {hosts, children}}`)
+ * as `JSON.stringify(value, null, 2)` would write it, written host by host in pieces of about
+ * 1 MiB that end a line: with `--defaults` the bench file's 3,003 hosts make 53 MB of JSON, which
+ * is never held whole, nor are all the hosts' masked vars.
+ */
+export function writeInventoryList(m: Model, selected: ReadonlySet<string>, withDefaults: boolean, write: (text: string) => void): void {
+  let pieces: string[] = [];
+  let size = 0;
+  const push = (text: string, endsLine = false) => {
+    pieces.push(text);
+    size += text.length;
+    if (endsLine && size > 1 << 20) {
+      write(pieces.join(""));
+      pieces = [];
+      size = 0;
+    }
+  };
   const mask = maskOnce();
-  for (const h of m.hosts.values()) {
-    if (!selected.has(h.name)) continue;
-    const vars = hostVars(h, withDefaults);
-    const masked: Record<string, unknown> = {};
-    for (const k of Object.keys(vars).sort()) masked[k] = mask(k, vars[k]);
-    hostvars[h.name] = masked;
+  // key order as JSON.stringify has it: integer-like names first, then in insertion order
+  const top: Record<string, unknown> = { _meta: undefined, ...listGroups(m, selected) };
+  const hosts: Record<string, Host> = {};
+  for (const h of m.hosts.values()) if (selected.has(h.name)) hosts[h.name] = h;
+  push("{\n");
+  Object.keys(top).forEach((key, i) => {
+    if (i > 0) push(",\n", true);
+    if (key !== "_meta") {
+      push(nested(top[key], key, 1));
+      return;
+    }
+    const names = Object.keys(hosts);
+    if (names.length === 0) {
+      push('  "_meta": {\n    "hostvars": {}\n  }');
+      return;
+    }
+    push('  "_meta": {\n    "hostvars": {\n');
+    names.forEach((name, j) => {
+      if (j > 0) push(",\n", true);
+      const vars = hostVars(hosts[name]!, withDefaults);
+      const masked: Record<string, unknown> = {};
+      for (const k of Object.keys(vars).sort()) masked[k] = mask(k, vars[k]);
+      push(nested(masked, name, 3));
+    });
+    push("\n    }\n  }");
+  });
+  push("\n}");
+  write(pieces.join(""));
+}
+
+/**
+ * `"key": value` as JSON.stringify(…, null, 2) writes it `depth` levels down: stringified inside
+ * that many wrapping objects, whose lines are then cut off, so the indenting is JSON.stringify's own.
+ */
+function nested(value: unknown, key: string, depth: number): string {
+  let wrapped: unknown = { [key]: value };
+  for (let d = 1; d < depth; d++) wrapped = { w: wrapped };
+  const text = JSON.stringify(wrapped, null, 2);
+  // `{\n` and `\n}` of the outer object, and per wrapper d (1 = outermost) the line `<2d spaces>"w": {\n`
+  // before and `\n<2d spaces>}` after
+  let head = 2, tail = 2;
+  for (let d = 1; d < depth; d++) {
+    head += 2 * d + 7;
+    tail += 2 * d + 2;
   }
-  const result: Record<string, unknown> = { _meta: { hostvars } };
+  return text.slice(head, text.length - tail);
+}
+
+/** The group entries of `--list`: each group's selected hosts and its children, `ungrouped` last. */
+function listGroups(m: Model, selected: ReadonlySet<string>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
   const ungrouped = [...m.inventory.hosts.values()].filter((h) => selected.has(h.name) && [...h.groups].every((g) => g === "all")).map((h) => h.name);
   for (const g of [...m.inventory.groups.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const entry: Record<string, unknown> = {};

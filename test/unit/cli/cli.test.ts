@@ -81,6 +81,22 @@ describe("pgsty inventory", () => {
     expect(r._meta.hostvars["10.10.10.13"].pg_replication_password).toBe("(sensitive)");
   });
 
+  it("--list writes in pieces exactly what JSON.stringify writes of the whole, odd names included", async () => {
+    // 40 clusters with --defaults: over 1 MiB, so the output is written in more than one piece
+    const hosts = Array.from({ length: 120 }, (_, i) => `        10.30.${i >> 8}.${i & 255}: { pg_seq: ${i % 3 + 1}, pg_role: ${i % 3 ? "replica" : "primary"} }`);
+    const groups = Array.from({ length: 40 }, (_, c) => `    pg-c${c}:\n      hosts:\n${hosts.slice(c * 3, c * 3 + 3).join("\n")}\n      vars: { pg_cluster: pg-c${c} }`);
+    const big = file("big.yml", `all:\n  hosts:\n    "7": { x_password: s3cret }\n  children:\n    "2":\n      hosts:\n        "3": {}\n${groups.join("\n")}\n`);
+    for (const args of [["--defaults"], []]) {
+      const r = await run("inventory", "--list", "-i", big, ...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${JSON.stringify(JSON.parse(r.stdout), null, 2)}\n`);
+      if (args.length) expect(r.stdout.length).toBeGreaterThan(1 << 20);
+    }
+    const empty = await run("inventory", "--list", "-i", big, "-l", "nosuch*");
+    expect(JSON.parse(empty.stdout)._meta).toEqual({ hostvars: {} });
+    expect(empty.stdout).toBe(`${JSON.stringify(JSON.parse(empty.stdout), null, 2)}\n`);
+  });
+
   it("--host prints one host", async () => {
     const r = await run("inventory", "--host", "10.10.10.11", "-i", good);
     expect(JSON.parse(r.stdout)).toMatchObject({ pg_seq: 1, pg_role: "primary" });
