@@ -10,7 +10,8 @@ import { positionOf, formatPos } from "../inventory/source.js";
 import type { Model } from "../model/model.js";
 import { DEFAULTS, PARAMETERS } from "../model/schema/index.js";
 import { allVars, type Host } from "../model/resolve.js";
-import { maskValue, maskVars } from "../model/secrets.js";
+import { maskValue } from "../model/secrets.js";
+import { JsonPieces } from "../render/json-pieces.js";
 import { runFront, type FrontOptions } from "./front.js";
 import type { Output } from "./output.js";
 
@@ -39,7 +40,7 @@ export function inventoryCommand(o: InventoryOptions, out: Output): number {
   if (o.host !== undefined) {
     const host = m.hosts.get(o.host);
     if (!host) return unknownHost(out, o.host);
-    out.stdout(JSON.stringify(sortKeys(maskVars(hostVars(host, o.defaults))), null, 2));
+    out.stdout(JSON.stringify(shownVars(host, o.defaults), null, 2));
     return 0;
   }
   writeInventoryList(m, new Set(front.selected), o.defaults, (text) => out.stdout(text));
@@ -49,6 +50,14 @@ export function inventoryCommand(o: InventoryOptions, out: Output): number {
 function unknownHost(out: Output, name: string | undefined): number {
   out.stderr(`error: host \`${name ?? ""}\` is not in the inventory (list them with \`pgsty inventory --list\`)`);
   return 1;
+}
+
+/** A host's vars as shown: sorted by name, secrets masked (`mask`: once per shared value). */
+function shownVars(h: Host, withDefaults: boolean, mask = maskOnce()): Record<string, unknown> {
+  const vars = hostVars(h, withDefaults);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(vars).sort()) out[k] = mask(k, vars[k]);
+  return out;
 }
 
 /** A host's vars: what the inventory sets (and -e), plus defaults when asked. */
@@ -61,69 +70,21 @@ function hostVars(h: Host, withDefaults: boolean): Record<string, unknown> {
 
 /**
  * `ansible-inventory --list` (`{_meta: {hostvars}, all: {children}, <group>: {hosts, children}}`)
- * as `JSON.stringify(value, null, 2)` would write it, written host by host in pieces of about
- * 1 MiB that end a line: with `--defaults` the bench file's 3,003 hosts make 53 MB of JSON, which
- * is never held whole, nor are all the hosts' masked vars.
+ * as `JSON.stringify(value, null, 2)` writes it, host by host (render/json-pieces.ts): with
+ * `--defaults` the bench file's 3,003 hosts make 53 MB of JSON, which is never held whole, nor
+ * are all the hosts' masked vars.
  */
 export function writeInventoryList(m: Model, selected: ReadonlySet<string>, withDefaults: boolean, write: (text: string) => void): void {
-  let pieces: string[] = [];
-  let size = 0;
-  const push = (text: string, endsLine = false) => {
-    pieces.push(text);
-    size += text.length;
-    if (endsLine && size > 1 << 20) {
-      write(pieces.join(""));
-      pieces = [];
-      size = 0;
-    }
-  };
   const mask = maskOnce();
-  // key order as JSON.stringify has it: integer-like names first, then in insertion order
-  const top: Record<string, unknown> = { _meta: undefined, ...listGroups(m, selected) };
-  const hosts: Record<string, Host> = {};
-  for (const h of m.hosts.values()) if (selected.has(h.name)) hosts[h.name] = h;
-  push("{\n");
-  Object.keys(top).forEach((key, i) => {
-    if (i > 0) push(",\n", true);
-    if (key !== "_meta") {
-      push(nested(top[key], key, 1));
-      return;
-    }
-    const names = Object.keys(hosts);
-    if (names.length === 0) {
-      push('  "_meta": {\n    "hostvars": {}\n  }');
-      return;
-    }
-    push('  "_meta": {\n    "hostvars": {\n');
-    names.forEach((name, j) => {
-      if (j > 0) push(",\n", true);
-      const vars = hostVars(hosts[name]!, withDefaults);
-      const masked: Record<string, unknown> = {};
-      for (const k of Object.keys(vars).sort()) masked[k] = mask(k, vars[k]);
-      push(nested(masked, name, 3));
-    });
-    push("\n    }\n  }");
+  const hostvars: Record<string, Host> = {};
+  for (const h of m.hosts.values()) if (selected.has(h.name)) hostvars[h.name] = h;
+  const meta = { hostvars };
+  const out = new JsonPieces(write);
+  out.object({ _meta: meta, ...listGroups(m, selected) }, "", (_k, v, pad) => {
+    if (v !== meta) return out.plain(v, pad);
+    out.object(meta, pad, (_k, hosts, pad) => out.object(hosts as Record<string, Host>, pad, (_name, h, pad) => out.plain(shownVars(h as Host, withDefaults, mask), pad)));
   });
-  push("\n}");
-  write(pieces.join(""));
-}
-
-/**
- * `"key": value` as JSON.stringify(…, null, 2) writes it `depth` levels down: stringified inside
- * that many wrapping objects, whose lines are then cut off, so the indenting is JSON.stringify's own.
- */
-function nested(value: unknown, key: string, depth: number): string {
-  let wrapped: unknown = { [key]: value };
-  for (let d = 1; d < depth; d++) wrapped = { w: wrapped };
-  const text = JSON.stringify(wrapped, null, 2);
-  // `{\n` and `\n}` of the outer object, and per wrapper d (1 = outermost) the line `<2d spaces>"w": {\n`
-  // before and `\n<2d spaces>}` after
-  let head = 2, tail = 2;
-  for (let d = 1; d < depth; d++) {
-    head += 2 * d + 7;
-    tail += 2 * d + 2;
-  }
-  return text.slice(head, text.length - tail);
+  out.end();
 }
 
 /** The group entries of `--list`: each group's selected hosts and its children, `ungrouped` last. */
@@ -181,8 +142,4 @@ export function explain(m: Model, host: Host, name: string): string {
     lines.push(`  ${l.label.padEnd(width)}  ${l.where}  ${JSON.stringify(maskValue(name, l.value))}${mark}`);
   });
   return lines.join("\n");
-}
-
-function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
 }

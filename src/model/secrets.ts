@@ -25,13 +25,6 @@ export function maskValue(name: string, value: unknown): unknown {
   return out;
 }
 
-/** Masks every var of a host (or any name → value map). */
-export function maskVars(vars: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(vars)) out[k] = maskValue(k, vars[k]);
-  return out;
-}
-
 /** `value` with what lies at `path` (`*` matches any key or index) replaced by "(sensitive)". */
 export function maskPath(value: unknown, path: readonly string[]): unknown {
   if (path.length === 0) return value === undefined || value === null || value === "" ? value : MASK;

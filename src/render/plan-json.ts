@@ -1,59 +1,20 @@
 /**
  * The JSON view of a plan: exactly `JSON.stringify(plan, null, 2)`, but written in pieces ending at
  * line breaks, each change stringified alone — the plan of 3,000 hosts as one string would take
- * hundreds of MB. Pure apart from the `write` callback it is given; must not import anything.
+ * hundreds of MB. Pure apart from the `write` callback it is given; imports only json-pieces.ts.
  */
+import { indentedJson, JsonPieces } from "./json-pieces.js";
 export function writeJsonPlan(plan: Readonly<Record<string, unknown>>, write: (text: string) => void): void {
-  // pieces joined once per write: appending to one string would build a rope to flatten
-  let pieces: string[] = [];
-  let size = 0;
-  const push = (t: string) => {
-    pieces.push(t);
-    size += t.length;
-  };
-  // A write ends at a line break: after the pieces that end in one, all of them literals below.
-  // Asking every piece (`endsWith`) would flatten each change's text, a rope, once more.
-  const pushLine = (t: "[\n" | "{\n" | ",\n" | "\n") => {
-    push(t);
-    if (size > 1 << 20) {
-      write(pieces.join(""));
-      pieces = [];
-      size = 0;
-    }
-  };
-  const json = (v: unknown, pad: string) => JSON.stringify(v, null, 2).replaceAll("\n", `\n${pad}`);
-  const entries = (o: Readonly<Record<string, unknown>>) => Object.keys(o).filter((k) => o[k] !== undefined && typeof o[k] !== "function");
-  const list = (items: readonly unknown[], pad: string, each: (item: unknown, pad: string) => void) => {
-    if (items.length === 0) return push("[]");
-    pushLine("[\n");
-    items.forEach((item, i) => {
-      push(`${pad}  `);
-      each(item, `${pad}  `);
-      pushLine(i < items.length - 1 ? ",\n" : "\n");
-    });
-    push(`${pad}]`);
-  };
-  const object = (o: Readonly<Record<string, unknown>>, pad: string, value: (k: string, v: unknown, pad: string) => void) => {
-    const keys = entries(o);
-    if (keys.length === 0) return push("{}");
-    pushLine("{\n");
-    keys.forEach((k, i) => {
-      push(`${pad}  ${JSON.stringify(k)}: `);
-      value(k, o[k], `${pad}  `);
-      pushLine(i < keys.length - 1 ? ",\n" : "\n");
-    });
-    push(`${pad}}`);
-  };
-  const plain = (_k: string, v: unknown, pad: string) => push(json(v, pad));
-  const changes = new ChangeWriter(json);
-  object(plan, "", (k, v, pad) => {
-    if (k !== "steps" || !Array.isArray(v)) return plain(k, v, pad);
-    list(v, pad, (step, pad) => object(step as Record<string, unknown>, pad, (k, v, pad) => {
-      if (k !== "changes" || !Array.isArray(v)) return plain(k, v, pad);
-      list(v, pad, (c, pad) => push(changes.json(c, pad)));
+  const out = new JsonPieces(write);
+  const changes = new ChangeWriter(indentedJson);
+  out.object(plan, "", (k, v, pad) => {
+    if (k !== "steps" || !Array.isArray(v)) return out.plain(v, pad);
+    out.list(v, pad, (step, pad) => out.object(step as Record<string, unknown>, pad, (k, v, pad) => {
+      if (k !== "changes" || !Array.isArray(v)) return out.plain(v, pad);
+      out.list(v, pad, (c, pad) => out.push(changes.json(c, pad)));
     }));
   });
-  write(pieces.join(""));
+  out.end();
 }
 
 /**
