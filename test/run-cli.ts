@@ -5,6 +5,7 @@
  */
 import { CommanderError } from "commander";
 import { buildProgram } from "../src/cli/main.js";
+import { endLine } from "../src/cli/output.js";
 
 export interface CliResult {
   readonly code: number;
@@ -14,9 +15,8 @@ export interface CliResult {
 
 export async function runCli(...argv: string[]): Promise<CliResult> {
   let stdout = "", stderr = "", code = -1;
-  // a line break ends each write unless it ends in one, as processOutput (cli/output.ts) writes
-  const line = (t: string) => (t.endsWith("\n") ? t : `${t}\n`);
-  const program = buildProgram({ stdout: (t) => void (stdout += line(t)), stderr: (t) => void (stderr += line(t)), color: false }, (c) => (code = c));
+  // each write ends in a line break, as processOutput writes it
+  const program = buildProgram({ stdout: (t) => void (stdout += endLine(t)), stderr: (t) => void (stderr += endLine(t)), color: false }, (c) => (code = c));
   program.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -6,9 +6,14 @@ export interface Output {
   readonly color: boolean;
 }
 
+/** `text` ending in a line break: each write of a command is whole lines. */
+export function endLine(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
 export const processOutput: Output = {
-  stdout: (t) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
-  stderr: (t) => void process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+  stdout: (t) => void process.stdout.write(endLine(t)),
+  stderr: (t) => void process.stderr.write(endLine(t)),
   // Decided here, when asked, rather than by picocolors when it is loaded: the startup snapshot
   // loads it on the build machine. Both streams are terminals, NO_COLOR is unset, TERM not dumb.
   get color() {

@@ -98,15 +98,16 @@ class Reader {
   document(): unknown {
     if (this.nextContent() < 0) out();
     const t = this.t;
-    if (this.indent === 0 && t.startsWith("---", this.p)) {
+    if (this.indent === 0 && t.startsWith("...", this.p)) out(); // a document that ends first
+    const opening = this.indent === 0 && t.startsWith("---", this.p);
+    this.inBody = true;
+    if (opening) {
       // js-yaml takes `---` as the document's start even with more on its line (`---x: 1` is {x: 1})
       if (!isBlankOrEnd(t.charCodeAt(this.p + 3))) out();
       this.p += 3;
       this.endOfLine();
-      this.inBody = true;
       if (this.nextContent() < 0) out();
-    } else if (this.indent === 0 && t.startsWith("...", this.p)) out(); // a document that ends first
-    this.inBody = true;
+    }
     const value = this.blockNode();
     if (this.indent >= 0) out(); // a line left of where the document started
     return value;
@@ -250,16 +251,21 @@ class Reader {
     // (a list item's `- ` is never read as a key: callers look for it first)
     if (cannotStartPlain(c)) return null;
     const start = this.p;
-    for (let q = start; ; q++) {
+    const q = this.blockPlainEnd(start);
+    if (t.charCodeAt(q) !== COLON) return null;
+    const raw = t.slice(start, q).trimEnd();
+    if (raw === "<<") out(); // a merge key
+    this.p = q + 1;
+    return String(this.resolve(raw));
+  }
+
+  /** Where a plain scalar from `q` stops on its line: the line's end, a ` #` comment, or a `:` and a blank. */
+  private blockPlainEnd(q: number): number {
+    const t = this.t;
+    for (;; q++) {
       q = skip(BLOCK_PLAIN, t, q);
       const ch = t.charCodeAt(q);
-      if (isBreakOrEnd(ch) || (ch === HASH && t.charCodeAt(q - 1) === SPACE)) return null;
-      if (ch === COLON && isBlankOrEnd(t.charCodeAt(q + 1))) {
-        const raw = t.slice(start, q).trimEnd();
-        if (raw === "<<") out(); // a merge key
-        this.p = q + 1;
-        return String(this.resolve(raw));
-      }
+      if (isBreakOrEnd(ch) || (ch === HASH && t.charCodeAt(q - 1) === SPACE) || (ch === COLON && isBlankOrEnd(t.charCodeAt(q + 1)))) return q;
     }
   }
 
@@ -273,13 +279,8 @@ class Reader {
     else {
       if (cannotStartPlain(c) || c === DASH && isBlankOrEnd(t.charCodeAt(this.p + 1))) out();
       const start = this.p;
-      let q = start;
-      for (;; q++) {
-        q = skip(BLOCK_PLAIN, t, q);
-        const ch = t.charCodeAt(q);
-        if (isBreakOrEnd(ch) || (ch === HASH && t.charCodeAt(q - 1) === SPACE)) break;
-        if (ch === COLON && isBlankOrEnd(t.charCodeAt(q + 1))) out(); // `a: b: c`
-      }
+      const q = this.blockPlainEnd(start);
+      if (t.charCodeAt(q) === COLON) out(); // `a: b: c`
       this.p = q;
       value = this.resolve(t.slice(start, q).trimEnd());
     }
