@@ -38,26 +38,17 @@ export function basePlan(base: Expansion, exp: Expansion, meta: PlanMeta, refine
   return finishPlan("base", exp, acc, meta);
 }
 
-/** Changes and unchanged counts per step, collected host by host (possibly in parts, then merged in host order). */
-export interface PlanAccumulator {
+/** Changes and unchanged counts per step, collected host by host. */
+interface PlanAccumulator {
   readonly changes: Map<string, Change[]>;
   readonly unchanged: Map<string, number>;
 }
 
-export function planAccumulator(exp: Pick<Expansion, "steps">): PlanAccumulator {
+function planAccumulator(exp: Pick<Expansion, "steps">): PlanAccumulator {
   return { changes: new Map(exp.steps.map((s) => [s.name, []])), unchanged: new Map(exp.steps.map((s) => [s.name, 0])) };
 }
 
-/** Appends `next` (hosts that come after those of `acc`) to `acc`. */
-export function mergeAccumulator(acc: PlanAccumulator, next: PlanAccumulator): void {
-  for (const [step, list] of next.changes) {
-    const into = acc.changes.get(step);
-    if (into) for (const c of list) into.push(c);
-  }
-  for (const [step, n] of next.unchanged) acc.unchanged.set(step, (acc.unchanged.get(step) ?? 0) + n);
-}
-
-export function finishPlan(mode: "offline" | "base", exp: Expansion, acc: PlanAccumulator, meta: PlanMeta): Plan {
+function finishPlan(mode: "offline" | "base", exp: Expansion, acc: PlanAccumulator, meta: PlanMeta): Plan {
   const steps: PlanStep[] = exp.steps.map((s) => mode === "offline"
     ? { step: s.name, unchanged: 0, changes: acc.changes.get(s.name)! }
     : { step: s.name, changes: acc.changes.get(s.name)!, unchanged: acc.unchanged.get(s.name)! });
@@ -65,7 +56,7 @@ export function finishPlan(mode: "offline" | "base", exp: Expansion, acc: PlanAc
 }
 
 /** One host of an offline plan: everything it should have is created. */
-export function offlineHost(exp: Expansion, host: string, acc: PlanAccumulator): void {
+function offlineHost(exp: Expansion, host: string, acc: PlanAccumulator): void {
   for (const [step, tasks] of exp.tasksOf(host)) {
     const list = acc.changes.get(step)!;
     // `<host>/<step>/` once, shared by the changes of the host's step (created-change.ts)
@@ -105,7 +96,7 @@ function createdPart(t: TaskSpec): CreatedPart {
 }
 
 /** One host of a base plan: its desired state in `exp` against that in `base` (`baseHosts`: the hosts of `base`). */
-export function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: Expansion, host: string, acc: PlanAccumulator, refine?: EffectRefiner): void {
+function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: Expansion, host: string, acc: PlanAccumulator, refine?: EffectRefiner): void {
   const now = exp.tasksOf(host);
   const before = baseHosts.has(host) ? base.tasksOf(host) : new Map<string, readonly TaskSpec[]>();
   for (const s of exp.steps) {
