@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * Builds dist/: the CLI bundled by esbuild (dist/main.mjs and its chunks, what any Node 20 runs),
- * and a startup snapshot of it for the node that runs this build (dist/pgsty.blob, given that node
- * binary's modification time), which bin/pgsty starts from when the node on PATH is that one.
- * The snapshot only saves time: when it cannot be built the build says so and still succeeds.
- * Why a snapshot, and what it asks of the code: docs/architecture.md, decision 24.
+ * Builds dist/: the YAML subset reader compiled to WebAssembly by AssemblyScript
+ * (dist/yaml-subset.wasm, from src/inventory/yaml-subset.as.ts), the CLI bundled by esbuild
+ * (dist/main.mjs and its chunks, what any Node 20 runs), and a startup snapshot of it for the node
+ * that runs this build (dist/pgsty.blob, given that node binary's modification time), which
+ * bin/pgsty starts from when the node on PATH is that one. The reader and the snapshot only save
+ * time: when one cannot be built the build says so and still succeeds (without the reader, js-yaml
+ * reads every inventory). Why: docs/architecture.md, decisions 24 and 26.
  *   node scripts/build.mjs      (npm run build; npm ci runs it through `prepare`)
  */
 import { spawnSync } from "node:child_process";
@@ -13,6 +15,12 @@ import { build } from "esbuild";
 
 process.chdir(new URL("..", import.meta.url).pathname);
 rmSync("dist", { recursive: true, force: true });
+
+// -O3: binaryen's optimiser; stub runtime: the reader allocates nothing, its caller lays out memory;
+// no assertions: what is not in the subset traps through `unreachable` alone
+const asc = await import("assemblyscript/asc").catch((e) => ({ error: e }));
+const wasm = asc.error ?? (await asc.default.main(["src/inventory/yaml-subset.as.ts", "-O3", "--runtime", "stub", "--noAssert", "-o", "dist/yaml-subset.wasm"])).error;
+if (wasm) console.warn(`pgsty build: no WebAssembly YAML reader, js-yaml will read every inventory (~100 ms slower on 1 MiB): ${String(wasm.message ?? wasm).split("\n")[0]}`);
 
 // node-ssh and ssh2 carry native parts: they are loaded from node_modules, when apply runs
 const external = ["node-ssh", "ssh2"];

@@ -4,10 +4,12 @@
  * by Ansible's templating anyway). Values come from js-yaml with a 1.1 schema of our own: it parses
  * 1 MiB in ~0.2 s where the `yaml` package takes ~1.2 s (see docs/architecture.md), or, for the
  * plain YAML most inventories are, from yaml-subset.ts, typing scalars as that schema does.
- * Positions come from a second js-yaml parse, lazily, only when a diagnostic is shown. Pure.
+ * Positions come from a second js-yaml parse, lazily, only when a diagnostic is shown. Pure, but
+ * for the note PGSTY_TIMING=1 prints when js-yaml reads a file.
  */
 import jsyaml from "js-yaml";
 import type { SourcePos } from "../diagnostics.js";
+import { timingNote } from "../timing.js";
 import { NOT_IN_SUBSET, parseYamlSubset } from "./yaml-subset.js";
 
 /** `+`, `-` or `0`–`9`. */
@@ -108,8 +110,9 @@ export interface YamlError {
 export function parseYaml(text: string, file = "<input>"): { value: unknown; index: PositionIndex } | { error: YamlError } {
   try {
     // positions are recorded by a second parse, only when a diagnostic asks for one; most
-    // inventories are read by the subset reader, which a cold process runs ~20% faster than js-yaml
+    // inventories are read by the subset reader, which a cold process runs ~3× faster than js-yaml
     const fast = parseYamlSubset(text, resolvePlain);
+    if (fast === NOT_IN_SUBSET) timingNote(`${file}: read by js-yaml, not the YAML subset reader`);
     const value = fast !== NOT_IN_SUBSET ? fast : jsyaml.load(text, { schema: ANSIBLE_SCHEMA, json: false });
     return { value, index: new PositionIndex(file, text) };
   } catch (e) {

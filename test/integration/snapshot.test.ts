@@ -68,6 +68,28 @@ describe("the startup snapshot", () => {
     expect(pgsty(["validate", "-i", "conf/full.yml"], { snapshot: true }).stderr).not.toContain("timing:");
   });
 
+  it("reads plain inventories with the WebAssembly YAML reader, loaded when first used", () => {
+    for (const snapshot of [true, false]) {
+      const r = pgsty(["validate", "-i", "conf/full.yml"], { snapshot, env: { PGSTY_TIMING: "1" } });
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toMatch(/read by js-yaml|no YAML subset reader/);
+    }
+  });
+
+  it("answers the same without WebAssembly (node --jitless), js-yaml reading every file", () => {
+    const { NODE_OPTIONS: _nodeOptions, ...inherited } = process.env;
+    const jitless = (args: string[]) => {
+      const r = spawnSync(process.execPath, ["--jitless", join(ROOT, "dist/main.mjs"), ...args], { encoding: "utf8", cwd: ROOT, env: { ...inherited, NO_COLOR: "1", PGSTY_TIMING: "1" }, maxBuffer: 1 << 28 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    for (const args of [["validate", "--json", "-i", "conf/full.yml"], ["inventory", "--list", "-i", "conf/full.yml"], ["validate", "--json", "-i", bad]]) {
+      const r = jitless(args);
+      expect(r.stderr).toContain("no YAML subset reader: no WebAssembly in this process");
+      expect(r.stderr).toMatch(/\.yml: read by js-yaml, not the YAML subset reader/);
+      expect({ code: r.code, stdout: r.stdout }).toEqual((({ code, stdout }) => ({ code, stdout }))(pgsty(args, { snapshot: true })));
+    }
+  });
+
   it("loads the SSH library kept out of it when a host is read", () => {
     const inv = join(dir, "unreachable.yml");
     writeFileSync(inv, "all:\n  children:\n    pg-x:\n      hosts:\n        127.0.0.9: { pg_seq: 1, pg_role: primary, ansible_port: 2 }\n      vars: { pg_cluster: pg-x }\n");

@@ -54,8 +54,11 @@ describe("parseYamlSubset", () => {
   });
 
   it.each([
-    ["keys typed then stringified, as js-yaml does", "yes: 1\n1: a\n~: b\n0x10: c\n1.50: d\n", { true: 1, "1": "a", null: "b", "16": "c", "1.5": "d" }],
-    ["YAML 1.1 scalars", "a: [yes, No, on, OFF, ~, null, 0755, 0x1F, 1_000, 1:30, .5, -.inf, 1e3, 12.5e-1]\n", { a: [true, false, true, false, null, null, 493, 31, 1000, 90, 0.5, -Infinity, "1e3", 1.25] }],
+    ["keys typed then stringified, as js-yaml does", "yes: 1\n1: a\n~: b\n-7: c\nOff: d\n", { true: 1, "1": "a", null: "b", "-7": "c", false: "d" }],
+    ["YAML 1.1 scalars", "a: [yes, No, on, OFF, ~, null, 0755, 0x1F, 1_000, 1:30, .5, 1e3, 12.5e-1, -0, 123456789012345678, Yes, nO, 10.0.0.1]\n", { a: [true, false, true, false, null, null, 493, 31, 1000, 90, 0.5, "1e3", 1.25, -0, Number("123456789012345678"), true, "nO", "10.0.0.1"] }],
+    ["a trailing non-breaking space, which YAML keeps", "a: x\u00a0\n", { a: "x\u00a0" }],
+    ["text beyond ASCII, and characters JSON escapes", "ключ: значение\n\"é\": { ü: '✓' }\nq: a\"b\\\\c\nr: ['x\"y', 'z\\\\']\n", { ключ: "значение", é: { ü: "✓" }, q: 'a"b\\\\c', r: ['x"y', "z\\\\"] }],
+    ["no line break at the end", "a: [1, b]", { a: [1, "b"] }],
     ["quotes", "a: 'it''s'\nb: \"yes\"\n'c d': ''\n\"e\": \"\"\n", { a: "it's", b: "yes", "c d": "", e: "" }],
     ["comments and a document start", "--- # inventory\n# c\na: 1 # one\n  # odd comment\nb: x#y\n", { a: 1, b: "x#y" }],
     ["empty values", "a:\nb: {c: , d: }\nc:\n  -\n  - x\n", { a: null, b: { c: null, d: null }, c: [null, "x"] }],
@@ -86,6 +89,8 @@ describe("parseYamlSubset", () => {
     ["a byte-order mark", "\uFEFFa: 1\n"],
     ["a duplicate key", "a: 1\na: 2\n"],
     ["a duplicate key in a flow map", "a: {b: 1, b: 2}\n"],
+    ["keys that type alike (both are the key \"null\")", "~: a\nnull: b\n"],
+    ["a quoted key that a plain one types to", "1: a\n'1': b\n"],
     ["an explicit key", "? a\n: 1\n"],
     ["a list in a list item", "- - a: 1\n"],
     ["a list that ends with an empty item (js-yaml reads the outer list's next item into it)", "x:\n  -\n    -\n  - 1\n"],
@@ -106,8 +111,23 @@ describe("parseYamlSubset", () => {
     ["content on the document-start line", "--- a: 1\n"],
     ["bad indentation", "a:\n    b: 1\n  c: 2\n"],
     ["a control character", "a: \u0007\n"],
+    // JSON, which the reader writes, has no infinities or NaN
+    ["an infinity", "a: [1, -.inf]\n"],
+    ["a NaN", "a: .NaN\n"],
+    // a number key of another form is typed outside the reader, which then cannot tell `0x10:` and `16:` apart
+    ["a hexadecimal key", "0x10: c\n"],
+    ["a float key", "a: {1.50: d}\n"],
+    ["a negative zero key, which js-yaml names 0", "-0: x\n"],
   ])("leaves %s to js-yaml", (_name, text) => {
     expect(parseYamlSubset(text, resolvePlain)).toBe(NOT_IN_SUBSET);
+  });
+
+  it("tells duplicate keys apart in maps of thousands of keys, and only within one map", () => {
+    const keys = Array.from({ length: 20000 }, (_, i) => `10.${i >> 8}.${i & 255}.1: { pg_seq: ${i} }`);
+    const text = `hosts:\n${keys.map((k) => `  ${k}\n`).join("")}other:\n${keys.slice(0, 100).map((k) => `  ${k}\n`).join("")}`;
+    expect(agrees(text)).toBe("in");
+    expect(Object.keys((parseYamlSubset(text, resolvePlain) as { hosts: object }).hosts)).toHaveLength(20000);
+    expect(parseYamlSubset(`${text.slice(0, text.indexOf("other:"))}  ${keys[12345]}\n`, resolvePlain)).toBe(NOT_IN_SUBSET);
   });
 
   it("leaves deep nesting to js-yaml, which refuses it with a position, and counts only open collections", () => {
