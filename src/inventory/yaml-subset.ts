@@ -13,8 +13,9 @@
  * The reading itself is WebAssembly (yaml-subset.as.ts, built to dist/yaml-subset.wasm), which
  * writes the document as JSON for JSON.parse: in a fresh process the same reader in JavaScript
  * spent 100–200 ms on a 1 MiB inventory, most of it running code not yet compiled (decision 26).
- * Without the module (not built, or no WebAssembly: `--jitless`) every document goes to js-yaml.
- * Reads its module from the package the first time it is called, never when loaded.
+ * Without the module (not built, or no WebAssembly: `--jitless`), and with PGSTY_YAML_SUBSET=0,
+ * every document goes to js-yaml. Reads its module (and the environment) the first time it is
+ * called, never when loaded.
  */
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
@@ -56,6 +57,11 @@ interface Reader {
 let reader: Reader | null | undefined;
 
 function loadReader(): Reader | null {
+  // PGSTY_YAML_SUBSET=0: js-yaml reads every file (to compare the two, or to rule the reader out)
+  if (process.env.PGSTY_YAML_SUBSET === "0") {
+    timingNote("no YAML subset reader: PGSTY_YAML_SUBSET=0");
+    return null;
+  }
   // asked here, not when this module loads: the startup snapshot loads it (and has no WebAssembly
   // then); absent under `--jitless`
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;

@@ -90,6 +90,14 @@ describe("the startup snapshot", () => {
     }
   });
 
+  it("leaves every file to js-yaml with PGSTY_YAML_SUBSET=0, for the same answers", () => {
+    const args = ["validate", "--json", "-i", "conf/full.yml"];
+    const r = pgsty(args, { snapshot: true, env: { PGSTY_YAML_SUBSET: "0", PGSTY_TIMING: "1" } });
+    expect(r.stderr).toContain("no YAML subset reader: PGSTY_YAML_SUBSET=0");
+    expect(r.stderr).toContain("conf/full.yml: read by js-yaml, not the YAML subset reader");
+    expect({ code: r.code, stdout: r.stdout }).toEqual((({ code, stdout }) => ({ code, stdout }))(pgsty(args, { snapshot: true })));
+  });
+
   it("loads the SSH library kept out of it when a host is read", () => {
     const inv = join(dir, "unreachable.yml");
     writeFileSync(inv, "all:\n  children:\n    pg-x:\n      hosts:\n        127.0.0.9: { pg_seq: 1, pg_role: primary, ansible_port: 2 }\n      vars: { pg_cluster: pg-x }\n");
