@@ -8,7 +8,8 @@
  * written as they stand and listed, for the caller to type with js-yaml's own resolvers.
  *
  * Why WebAssembly: the same reader in JavaScript spent 100–200 ms on a 1 MiB inventory in a
- * fresh process, almost all of it running still-cold code; compiled ahead it takes ~10 ms.
+ * fresh process, most of it running code V8 had not compiled yet; compiled ahead it takes 20–35
+ * ms, and JSON.parse about 20 more (docs/architecture.md, decision 26).
  * Not type-checked by tsc (AssemblyScript's types: i32, usize, load<u8>…): asc checks it.
  */
 
@@ -565,13 +566,11 @@ function classify(start: i32, end: i32): i32 {
  * capital, or in capitals (yaml.ts: null11, bool11).
  */
 function word(start: i32, len: i32): i32 {
-  let lowers = 0;
   let uppers = 0;
   for (let i = 0; i < len; i++) {
     const c = ch(start + i);
-    if (c >= 97 && c <= 122) lowers++;
-    else if (c >= 65 && c <= 90) uppers++;
-    else return STRING;
+    if (c >= 65 && c <= 90) uppers++;
+    else if (c < 97 || c > 122) return STRING;
   }
   const capitalised = uppers == 1 && ch(start) <= 90;
   if (!(uppers == 0 || uppers == len || capitalised)) return STRING;
