@@ -4,8 +4,9 @@
  * tini test hosts (as root; packages installed by prepare.sh), applies a 3-node pg-test with its
  * 3-member etcd, then for each `pg_rto` asked for, N times: a writer inserts through HAProxy's
  * primary service (5433) in a loop; the leader's Patroni and PostgreSQL are killed with -9; the
- * time until a write started after the kill is acknowledged is the failover time. Every
- * acknowledged row must be on the new primary. The old primary is brought back by
+ * time until a write started after the kill is acknowledged is the failover time. It reports how
+ * many acknowledged rows are on the new primary: replication is asynchronous (pg_rpo), so the
+ * writes the old primary acknowledged in its last moment may be missing. The old primary is brought back by
  * `pgsty apply -l <it>` and must be a replica before the next round.
  * The test hosts are always torn down. Prints; asserts nothing.
  *   sudo node bench/failover.mjs [--runs 5] [--rto norm,fast]     (after `npm ci`: needs dist/)
