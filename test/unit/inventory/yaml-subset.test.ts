@@ -111,6 +111,9 @@ describe("parseYamlSubset", () => {
     ["content on the document-start line", "--- a: 1\n"],
     ["bad indentation", "a:\n    b: 1\n  c: 2\n"],
     ["a control character", "a: \u0007\n"],
+    ["a C1 control character", "a: x\u0086\n"],
+    ["U+FFFE", "a: \uFFFE\n"],
+    ["a lone surrogate", "a: \uD800x\n"],
     // JSON, which the reader writes, has no infinities or NaN
     ["an infinity", "a: [1, -.inf]\n"],
     ["a NaN", "a: .NaN\n"],
