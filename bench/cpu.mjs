@@ -7,6 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { minMedian } from "./measure.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, file: { type: "string", default: "/tmp/pgsty-bench-inv-1000.yml" } } });
 const validate = ["bin/pgsty", "validate", "-i", values.file];
@@ -22,5 +23,4 @@ for (let i = 0; i < Number(values.runs); i++) {
     res[k].rss.push(m / 1024);
   }
 }
-const st = (a) => { const s = [...a].sort((x, y) => x - y); return `min ${s[0].toFixed(0).padStart(5)} med ${s[s.length >> 1].toFixed(0).padStart(5)}`; };
-for (const [k, r] of Object.entries(res)) console.log(`${k.padEnd(17)} wall ${st(r.wall)} | cpu ${st(r.cpu)} | rss max ${Math.max(...r.rss).toFixed(0)} MB`);
+for (const [k, r] of Object.entries(res)) console.log(`${k.padEnd(17)} wall ${minMedian(r.wall)} | cpu ${minMedian(r.cpu)} | rss max ${Math.max(...r.rss).toFixed(0)} MB`);

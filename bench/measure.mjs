@@ -31,3 +31,9 @@ export function measure(label, argv, { runs = 5, env = {} } = {}) {
   console.log(line);
   return { label, medianMs: med, minMs: walls[0], maxMs: walls.at(-1), cpuMs: cpu, peakRssMb: Math.max(...rss), exitCode: code };
 }
+
+/** `min   123 med   456` of a list of timings (ms), for the interleaved benches. */
+export function minMedian(values) {
+  const s = [...values].sort((x, y) => x - y);
+  return `min ${s[0].toFixed(0).padStart(5)} med ${s[s.length >> 1].toFixed(0).padStart(5)}`;
+}

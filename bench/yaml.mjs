@@ -9,6 +9,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { minMedian } from "./measure.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, file: { type: "string", default: "/tmp/pgsty-bench-inv-1000.yml" } } });
 if (!existsSync(values.file)) execFileSync("node", ["bench/gen-inventory.mjs", "--clusters", "1000", "--out", values.file]);
@@ -24,5 +25,4 @@ for (let i = 0; i < Number(values.runs); i++) {
     res[k].load.push(Number(load[1]));
   }
 }
-const st = (a) => { const s = [...a].sort((x, y) => x - y); return `min ${s[0].toFixed(0).padStart(5)} med ${s[s.length >> 1].toFixed(0).padStart(5)}`; };
-for (const [k, r] of Object.entries(res)) console.log(`${k.padEnd(30)} load ${st(r.load)} | whole run ${st(r.wall)}`);
+for (const [k, r] of Object.entries(res)) console.log(`${k.padEnd(30)} load ${minMedian(r.load)} | whole run ${minMedian(r.wall)}`);

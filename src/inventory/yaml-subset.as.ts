@@ -322,10 +322,8 @@ function key(): bool {
   const start = p;
   const q = blockPlainEnd(start);
   if (ch(q) != COLON) return false;
-  const end = trimSpaces(start, q);
-  if (end - start == 2 && ch(start) == LESS && ch(start + 1) == LESS) fail(); // a merge key
   p = q + 1;
-  plainKey(start, end);
+  plainKey(start, trimSpaces(start, q));
   return true;
 }
 
@@ -345,12 +343,20 @@ function trimSpaces(start: i32, end: i32): i32 {
   return end;
 }
 
+/** A flow collection or a quoted scalar, if one starts here (block and flow values alike); false before a plain scalar. */
+function collectionOrQuoted(): bool {
+  const c = ch(p);
+  if (c == LBRACE) flowMap();
+  else if (c == LBRACKET) flowList();
+  else if (c == QUOTE || c == DQUOTE) quoted();
+  else return false;
+  return true;
+}
+
 /** A value after `key: ` or `- ` on the same line, through the end of that line. */
 function inlineValue(): void {
-  const c = ch(p);
-  if (c == LBRACE || c == LBRACKET) flowCollection();
-  else if (c == QUOTE || c == DQUOTE) quoted();
-  else {
+  if (!collectionOrQuoted()) {
+    const c = ch(p);
     if (cannotStartPlain(c) || (c == DASH && isBlankOrEnd(ch(p + 1)))) fail();
     const start = p;
     const q = blockPlainEnd(start);
@@ -359,11 +365,6 @@ function inlineValue(): void {
     plainValue(start, trimSpaces(start, q));
   }
   endOfLine();
-}
-
-function flowCollection(): void {
-  if (ch(p) == LBRACE) flowMap();
-  else flowList();
 }
 
 function flowMap(): void {
@@ -377,9 +378,7 @@ function flowMap(): void {
       if (c == QUOTE || c == DQUOTE) quoted();
       else {
         const start = p;
-        const end = flowPlain();
-        if (end - start == 2 && ch(start) == LESS && ch(start + 1) == LESS) fail();
-        plainKey(start, end);
+        plainKey(start, flowPlain());
       }
       checkKey(id, keyStart);
       skipSpaces();
@@ -434,10 +433,7 @@ function flowNext(close: i32): bool {
 }
 
 function flowValue(): void {
-  const c = ch(p);
-  if (c == LBRACE || c == LBRACKET) flowCollection();
-  else if (c == QUOTE || c == DQUOTE) quoted();
-  else {
+  if (!collectionOrQuoted()) {
     const start = p;
     plainValue(start, flowPlain());
     skipSpaces();
@@ -507,15 +503,21 @@ function copy(start: i32, end: i32): void {
   for (let i = start; i < end; i++) emit(ch(i));
 }
 
+/** A null, boolean or integer as JSON; false for a number of another form (nothing written). */
+function emitCertain(kind: i32, start: i32, end: i32): bool {
+  if (kind == NULL) emitNull();
+  else if (kind == TRUE) emitWord(116, 114, 117, 101, 0);
+  else if (kind == FALSE) emitWord(102, 97, 108, 115, 101);
+  else if (kind == INTEGER) copy(start, end);
+  else return false;
+  return true;
+}
+
 /** A plain scalar as a value. */
 function plainValue(start: i32, end: i32): void {
   const kind = classify(start, end);
   if (kind == STRING) emitString(start, end);
-  else if (kind == NULL) emitNull();
-  else if (kind == TRUE) emitWord(116, 114, 117, 101, 0);
-  else if (kind == FALSE) emitWord(102, 97, 108, 115, 101);
-  else if (kind == INTEGER) copy(start, end);
-  else {
+  else if (!emitCertain(kind, start, end)) {
     const from = out;
     copy(start, end);
     if (side + 8 > sideEnd) fail();
@@ -526,19 +528,17 @@ function plainValue(start: i32, end: i32): void {
   }
 }
 
-/** A plain scalar as a key: the string js-yaml makes of its value. */
+/** A plain scalar as a key: the string js-yaml makes of its value. A merge key (`<<`) is js-yaml's. */
 function plainKey(start: i32, end: i32): void {
+  if (end - start == 2 && ch(start) == LESS && ch(start + 1) == LESS) fail();
   const kind = classify(start, end);
   if (kind == STRING) {
     emitString(start, end);
     return;
   }
   emit(DQUOTE);
-  if (kind == NULL) emitNull();
-  else if (kind == TRUE) emitWord(116, 114, 117, 101, 0);
-  else if (kind == FALSE) emitWord(102, 97, 108, 115, 101);
-  else if (kind == INTEGER) copy(start, end);
-  else fail(); // a key such as `0x1f:` or `1.5:`: rare, and js-yaml's to name
+  // a key such as `0x1f:` or `1.5:`: rare, and js-yaml's to name
+  if (!emitCertain(kind, start, end)) fail();
   emit(DQUOTE);
 }
 

@@ -174,8 +174,7 @@ describe.skipIf(!!skip)(`pg-test end to end on 3 test hosts${skip ? ` (skipped: 
     const old = (await leader())!;
     const made = await psqlAt(old, 5433, "test", PASSWORDS.test, "test", "create table if not exists app.w (id int primary key)");
     expect(made.code, made.err).toBe(0);
-    const acked: number[] = [];
-    /** When each write was acknowledged: the last ones before the kill may not have reached a replica. */
+    /** Each acknowledged write, in order, and when: the last ones before the kill may not have reached a replica. */
     const ackedAt = new Map<number, number>();
     let n = 0, stop = false, killedAt = 0, resumedAt = 0;
     const writer = (async () => {
@@ -184,7 +183,6 @@ describe.skipIf(!!skip)(`pg-test end to end on 3 test hosts${skip ? ` (skipped: 
         const started = performance.now();
         const r = await psqlAt(ips[0]!, 5433, "dbuser_test_rw", PASSWORDS.rw, "test", `insert into app.w values (${id})`, 3000);
         if (r.code === 0) {
-          acked.push(id);
           ackedAt.set(id, performance.now());
           // only a write that started after the kill shows the service is back
           if (killedAt && started > killedAt && !resumedAt) resumedAt = performance.now();
@@ -192,8 +190,8 @@ describe.skipIf(!!skip)(`pg-test end to end on 3 test hosts${skip ? ` (skipped: 
       }
     })();
     // the service may still be settling (a reload just changed its checks): writes first
-    for (let i = 0; i < 120 && acked.length < 5; i++) await new Promise((res) => setTimeout(res, 250));
-    expect(acked.length, "no write succeeded before the kill").toBeGreaterThan(0);
+    for (let i = 0; i < 120 && ackedAt.size < 5; i++) await new Promise((res) => setTimeout(res, 250));
+    expect(ackedAt.size, "no write succeeded before the kill").toBeGreaterThan(0);
     const t0 = performance.now();
     await side(tb, old, "kill -9 $(cat /run/patroni.pid) $(head -n 1 /pg/data/postmaster.pid)");
     killedAt = performance.now();
@@ -215,11 +213,11 @@ describe.skipIf(!!skip)(`pg-test end to end on 3 test hosts${skip ? ` (skipped: 
     // Replication is asynchronous (pg_rpo lets a replica up to 1 MiB behind be promoted): a write
     // the old primary acknowledged in its last moment may not have reached the new one. Every
     // write acknowledged a second before the kill, and every write after it, must be there.
-    const missing = await psqlAt(now, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select coalesce(string_agg(id::text, ',' order by id), '') from unnest('{${acked.join(",")}}'::int[]) as a(id) where id not in (select id from app.w)`);
+    const missing = await psqlAt(now, 5432, "dbuser_test_rw", PASSWORDS.rw, "test", `select coalesce(string_agg(id::text, ',' order by id), '') from unnest('{${[...ackedAt.keys()].join(",")}}'::int[]) as a(id) where id not in (select id from app.w)`);
     expect(missing.code, missing.err).toBe(0);
     const lost = missing.out === "" ? [] : missing.out.split(",").map(Number);
     for (const id of lost) expect(t0 - ackedAt.get(id)!, `write ${id}, acknowledged before the last second, was lost`).toBeLessThan(1000);
-    console.log(`failover (${label}): writes through 5433 resumed ${secs(ms)} after kill -9 of the primary; ${acked.length - lost.length} of ${acked.length} acknowledged rows present${lost.length ? ` (lost: ${lost.length}, acknowledged in the last second before the kill)` : ""}`);
+    console.log(`failover (${label}): writes through 5433 resumed ${secs(ms)} after kill -9 of the primary; ${ackedAt.size - lost.length} of ${ackedAt.size} acknowledged rows present${lost.length ? ` (lost: ${lost.length}, acknowledged in the last second before the kill)` : ""}`);
 
     // the old primary rejoins as a replica when pgsty converges it again
     const r = await apply("-l", old);
