@@ -6,7 +6,7 @@
 import type { Diagnostic } from "../diagnostics.js";
 import { MASK } from "../model/secrets.js";
 import { fieldChanges, maskArgs, maskSecretsInText, unifiedDiff } from "./compare.js";
-import { CreatedChange, type CreatedPart } from "./created-change.js";
+import { CreatedChange, createdRuns, createdStep, type CreatedPart, type CreatedRun } from "./created-change.js";
 import type { Expansion } from "./expand.js";
 import type { Action, Change, Effect, Plan, PlanStep, PlanSummary, TaskSpec } from "./types.js";
 import { stepPrefix, taskAddress, taskTail } from "./types.js";
@@ -26,19 +26,20 @@ export interface PlanMeta {
 export type EffectRefiner = (before: TaskSpec | undefined, after: TaskSpec) => Effect | undefined;
 
 export function offlinePlan(exp: Expansion, meta: PlanMeta): Plan {
-  const acc = planAccumulator(exp);
-  for (const host of exp.hosts) offlineHost(exp, host, acc);
-  return finishPlan("offline", exp, acc, meta);
+  const runs = new Map<string, CreatedRun[]>(exp.steps.map((s) => [s.name, []]));
+  for (const host of exp.hosts) offlineHost(exp, host, runs);
+  return finish("offline", exp.playbook, exp.steps.map((s) => createdStep(s.name, runs.get(s.name)!)), meta);
 }
 
 export function basePlan(base: Expansion, exp: Expansion, meta: PlanMeta, refine?: EffectRefiner): Plan {
   const acc = planAccumulator(exp);
   const baseHosts = new Set(base.hosts);
   for (const host of exp.hosts) baseHost(base, baseHosts, exp, host, acc, refine);
-  return finishPlan("base", exp, acc, meta);
+  const steps: PlanStep[] = exp.steps.map((s) => ({ step: s.name, changes: acc.changes.get(s.name)!, unchanged: acc.unchanged.get(s.name)! }));
+  return finish("base", exp.playbook, steps, meta);
 }
 
-/** Changes and unchanged counts per step, collected host by host. */
+/** A base plan's changes and unchanged counts per step, collected host by host. */
 interface PlanAccumulator {
   readonly changes: Map<string, Change[]>;
   readonly unchanged: Map<string, number>;
@@ -48,21 +49,10 @@ function planAccumulator(exp: Pick<Expansion, "steps">): PlanAccumulator {
   return { changes: new Map(exp.steps.map((s) => [s.name, []])), unchanged: new Map(exp.steps.map((s) => [s.name, 0])) };
 }
 
-function finishPlan(mode: "offline" | "base", exp: Expansion, acc: PlanAccumulator, meta: PlanMeta): Plan {
-  const steps: PlanStep[] = exp.steps.map((s) => mode === "offline"
-    ? { step: s.name, unchanged: 0, changes: acc.changes.get(s.name)! }
-    : { step: s.name, changes: acc.changes.get(s.name)!, unchanged: acc.unchanged.get(s.name)! });
-  return finish(mode, exp.playbook, steps, meta);
-}
-
-/** One host of an offline plan: everything it should have is created. */
-function offlineHost(exp: Expansion, host: string, acc: PlanAccumulator): void {
+/** One host of an offline plan: everything it should have is created, one run per step (created-change.ts). */
+function offlineHost(exp: Expansion, host: string, runs: ReadonlyMap<string, CreatedRun[]>): void {
   for (const [step, tasks] of exp.tasksOf(host)) {
-    const list = acc.changes.get(step)!;
-    // `<host>/<step>/` once, shared by the changes of the host's step (created-change.ts)
-    const prefix = stepPrefix(host, step);
-    const parts = createdParts(tasks);
-    for (let i = 0; i < parts.length; i++) list.push(new CreatedChange(prefix, host, parts[i]!));
+    if (tasks.length) runs.get(step)!.push({ prefix: stepPrefix(host, step), host, parts: createdParts(tasks) });
   }
 }
 
@@ -288,13 +278,16 @@ export function describeArgs(args: Readonly<Record<string, unknown>>): string {
 
 function finish(mode: Plan["mode"], playbook: string, steps: PlanStep[], meta: PlanMeta): Plan {
   const summary: { -readonly [K in keyof PlanSummary]: number } = { create: 0, update: 0, delete: 0, run: 0, unknown: 0, unchanged: 0, reloads: 0, restarts: 0 };
+  const count = (c: Pick<Change, "action" | "effect">) => {
+    if (c.action !== "noop") summary[c.action]++;
+    if (c.effect === "reload") summary.reloads++;
+    if (c.effect === "restart") summary.restarts++;
+  };
   for (const s of steps) {
     summary.unchanged += s.unchanged;
-    for (const c of s.changes) {
-      if (c.action !== "noop") summary[c.action]++;
-      if (c.effect === "reload") summary.reloads++;
-      if (c.effect === "restart") summary.restarts++;
-    }
+    const runs = createdRuns(s);
+    if (runs) for (const r of runs) r.parts.forEach(count);
+    else s.changes.forEach(count);
   }
   return {
     format_version: "1", mode, playbook, inventory: meta.inventory, ...(meta.base ? { base: meta.base } : {}),

@@ -28,15 +28,19 @@ export class JsonPieces {
     this.push(indentedJson(v, pad));
   }
 
-  /** `items` as a JSON list at indentation `pad`, each written by `each` (after its indentation). */
-  list(items: readonly unknown[], pad: string, each: (item: unknown, pad: string) => void): void {
-    if (items.length === 0) return this.push("[]");
+  /**
+   * `items` as a JSON list at indentation `pad`, each written by `each` (after its indentation);
+   * `count` says how many there are when `items` is not an array (an iterator, read once).
+   */
+  list(items: Iterable<unknown>, pad: string, each: (item: unknown, pad: string) => void, count = (items as readonly unknown[]).length): void {
+    if (count === 0) return this.push("[]");
     this.line("[\n");
-    items.forEach((item, i) => {
+    let i = 0;
+    for (const item of items) {
       this.push(`${pad}  `);
       each(item, `${pad}  `);
-      this.line(i < items.length - 1 ? ",\n" : "\n");
-    });
+      this.line(++i < count ? ",\n" : "\n");
+    }
     this.push(`${pad}]`);
   }
 

@@ -5,8 +5,8 @@
  */
 import pc from "picocolors";
 import { MASK } from "../model/secrets.js";
-import { CreatedChange } from "../plan/created-change.js";
-import type { Action, Change, Plan } from "../plan/types.js";
+import { CreatedChange, createdRuns } from "../plan/created-change.js";
+import type { Action, Change, Plan, PlanStep } from "../plan/types.js";
 
 const SYMBOL: Record<Action, string> = { create: "+", update: "~", delete: "-", run: ">", unknown: "?", noop: " " };
 
@@ -24,10 +24,10 @@ export function renderPlanHuman(plan: Plan, o: HumanOptions): string {
   const paint = (a: Action, s: string) => (a === "create" ? c.green(s) : a === "delete" ? c.red(s) : a === "update" ? c.yellow(s) : a === "run" ? c.cyan(s) : s);
   const out: string[] = [];
   for (const step of plan.steps) {
-    const visible = step.changes.filter((ch) => ch.action !== "noop");
-    if (visible.length === 0) continue;
+    const groups = collapse(step);
+    if (groups.length === 0) continue;
     out.push(c.bold(step.step));
-    for (const group of collapse(visible)) {
+    for (const group of groups) {
       const ch = group.change;
       const effect = ch.effect === "none" ? "" : `  [${ch.effect}]`;
       const hosts = group.hosts.map(label).join(" ");
@@ -64,24 +64,39 @@ interface Group {
 }
 
 /**
- * Identical changes on several hosts become one line listing the hosts. Changes are looked up by
- * op, key and summary (strings the hosts mostly share, so their hashes are cached), then compared
- * field by field: no key string per change (400,000 of them on 3,000 hosts).
+ * The changes of a step other than no-ops, identical ones on several hosts as one group listing
+ * the hosts. Changes are looked up by op, key and summary (strings the hosts mostly share, so
+ * their hashes are cached), then compared field by field: no key string per change (400,000 of
+ * them on 3,000 hosts).
  */
-function collapse(changes: readonly Change[]): Group[] {
+function collapse(step: PlanStep): Group[] {
   const groups: Group[] = [];
   const byOp = new Map<string, Map<string, Map<string | undefined, Group[]>>>();
   // Created changes of one shared task (plan/created-change.ts) show the same on every host: the
   // group of the first one is the group of all (an earlier group matching a later one would have
-  // matched the first), so they skip the lookup.
+  // matched the first), so they skip the lookup — and a step made of runs makes no change object
+  // for them at all.
   const byPart = new Map<object, Group>();
-  for (const ch of changes) {
+  const runs = createdRuns(step);
+  if (runs) {
+    for (const r of runs) {
+      for (const part of r.parts) {
+        if (part.action === "noop") continue;
+        const g = byPart.get(part);
+        if (g) g.hosts.push(r.host);
+        else add(new CreatedChange(r.prefix, r.host, part));
+      }
+    }
+  } else for (const ch of step.changes) if (ch.action !== "noop") add(ch);
+  return groups;
+
+  function add(ch: Change): void {
     const part = ch instanceof CreatedChange ? ch.part : undefined;
     if (part) {
       const g = byPart.get(part);
       if (g) {
         g.hosts.push(ch.host);
-        continue;
+        return;
       }
     }
     let byKey = byOp.get(ch.op);
@@ -99,7 +114,6 @@ function collapse(changes: readonly Change[]): Group[] {
     }
     if (part) byPart.set(part, g);
   }
-  return groups;
 }
 
 /** Whether two changes of the same op, key and summary show the same (the host aside). */

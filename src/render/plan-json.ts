@@ -1,18 +1,28 @@
 /**
  * The JSON view of a plan: exactly `JSON.stringify(plan, null, 2)`, but written in pieces ending at
  * line breaks, each change stringified alone — the plan of 3,000 hosts as one string would take
- * hundreds of MB. Pure apart from the `write` callback it is given; imports only json-pieces.ts.
+ * hundreds of MB. Pure apart from the `write` callback it is given; imports only json-pieces.ts
+ * and the plan's compact changes (plan/created-change.ts).
  */
+import { createdChanges, createdCount, createdRuns } from "../plan/created-change.js";
+import type { PlanStep } from "../plan/types.js";
 import { indentedJson, JsonPieces } from "./json-pieces.js";
 export function writeJsonPlan(plan: Readonly<Record<string, unknown>>, write: (text: string) => void): void {
   const out = new JsonPieces(write);
   const changes = new ChangeWriter(indentedJson);
   out.object(plan, "", (k, v, pad) => {
     if (k !== "steps" || !Array.isArray(v)) return out.plain(v, pad);
-    out.list(v, pad, (step, pad) => out.object(step as Record<string, unknown>, pad, (k, v, pad) => {
-      if (k !== "changes" || !Array.isArray(v)) return out.plain(v, pad);
-      out.list(v, pad, (c, pad) => out.push(changes.json(c, pad)));
-    }));
+    out.list(v, pad, (step, pad) => {
+      // a step of runs (an offline plan's) has no change objects to read: they are made one by one
+      const runs = createdRuns(step as PlanStep);
+      const s = runs ? { step: (step as PlanStep).step, unchanged: (step as PlanStep).unchanged, changes: runs } : step;
+      out.object(s as Record<string, unknown>, pad, (k, v, pad) => {
+        if (k !== "changes") return out.plain(v, pad);
+        if (runs) return out.list(createdChanges(runs), pad, (c, pad) => out.push(changes.json(c, pad)), createdCount(runs));
+        if (!Array.isArray(v)) return out.plain(v, pad);
+        out.list(v, pad, (c, pad) => out.push(changes.json(c, pad)));
+      });
+    });
   });
   out.end();
 }

@@ -174,6 +174,25 @@ describe("the JSON view", () => {
   });
 });
 
+describe("an offline plan's steps", () => {
+  it("keep their changes as runs per host, which the human view and the summary read as the changes they stand for", () => {
+    const { model, hosts, exp } = expansion(read("conf/ha/pg-test.yml"));
+    const plan = offlinePlan(exp, meta(hosts));
+    const steps = plan.steps.map((s) => ({ step: s.step, unchanged: s.unchanged, changes: [...s.changes] }));
+    const plain = { ...plan, steps };
+    expect(renderPlanHuman(plan, { color: false, label: label(model) })).toBe(renderPlanHuman(plain, { color: false, label: label(model) }));
+    const all = steps.flatMap((s) => s.changes);
+    expect(all.length).toBeGreaterThan(100);
+    expect(plan.summary.create).toBe(all.filter((c) => c.action === "create").length);
+    expect(plan.summary.delete + plan.summary.run).toBe(all.filter((c) => c.action === "delete" || c.action === "run").length);
+    expect(plan.summary.reloads).toBe(all.filter((c) => c.effect === "reload").length);
+    expect(plan.summary.restarts).toBe(all.filter((c) => c.effect === "restart").length);
+    // changes come host by host, in inventory order, within each step
+    const users = steps.find((s) => s.step === "pgsql.user")!.changes.map((c) => hosts.indexOf(c.host));
+    expect(users).toEqual([...users].sort((a, b) => a - b));
+  });
+});
+
 describe("shared tasks", () => {
   it("members of a cluster share their database objects' task specs, and changes say the same", () => {
     const { hosts, exp } = expansion(read("conf/ha/pg-test.yml"));
