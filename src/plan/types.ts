@@ -96,9 +96,9 @@ export function taskAddress(host: string, t: Pick<TaskSpec, "step" | "op" | "key
   return stepPrefix(host, t.step) + taskTail(t);
 }
 
-/** `<host>/<step>/`: how the addresses of a host's step begin. */
+/** `<host>/<step>/`: how the addresses of a host's step begin. One flat string: a plan keeps one per host and step. */
 export function stepPrefix(host: string, step: string): string {
-  return `${host}/${step}/`;
+  return [host, "/", step, "/"].join("");
 }
 
 /** `<op>[<key>]` as one flat string, not a rope of four: a shared task's is kept by all its changes. */

@@ -76,7 +76,14 @@ const DEFAULT_SELECTOR = "[]";
 /** Verifies Patroni's certificate when checks use HTTPS (written by the certificate step). */
 export const PATRONI_CA_FILE = "/pg/cert/ca.crt";
 
-/** Per model: the services of each cluster, and which clusters each host serves. */
+/**
+ * Per model: which clusters each host serves, and the services of the clusters seen last. Only
+ * the last ones: hosts are expanded in inventory order, a cluster's members together, and a
+ * service's definition holds its rendered file (serviceFile), which every cluster's kept until
+ * the plan was written — 4,000 files on the bench inventory, copied by every young-generation
+ * collection that found them. A provider group's hosts, which serve many clusters, work each
+ * cluster out again when it has been dropped: the same definitions, so the same files.
+ */
 interface ServiceIndex {
   readonly byCluster: Map<string, readonly ServiceDef[]>;
   readonly servedBy: Map<string, readonly string[]>;
@@ -125,6 +132,9 @@ function serviceIndex(model: Model): ServiceIndex {
   return index;
 }
 
+/** Clusters whose services are kept (ServiceIndex). */
+const MAX_CLUSTERS = 16;
+
 function servicesOfCluster(model: Model, index: ServiceIndex, name: string): readonly ServiceDef[] {
   const known = index.byCluster.get(name);
   if (known) return known;
@@ -134,6 +144,7 @@ function servicesOfCluster(model: Model, index: ServiceIndex, name: string): rea
   const list = [...asServices(v.pg_default_services), ...asServices(v.pg_services)];
   const docs = memberDocs(members, list);
   const defs = list.map((s) => serviceDef(c, s, members, docs, v));
+  if (index.byCluster.size >= MAX_CLUSTERS) index.byCluster.delete(index.byCluster.keys().next().value!);
   index.byCluster.set(name, defs);
   return defs;
 }

@@ -257,6 +257,32 @@ describe("pg_service_provider delegation", () => {
   });
 });
 
+describe("a provider group serving more clusters than the service index keeps", () => {
+  it("gives each of its hosts every cluster's services, the same files on each", async () => {
+    const { loadInventory } = await import("../../../../src/inventory/load.js");
+    const { buildModel } = await import("../../../../src/model/model.js");
+    const { hostContext } = await import("../../../../src/modules/context.js");
+    const clusters = Array.from({ length: 40 }, (_, i) => yaml`
+      pg-x${i}:
+        hosts: { 10.20.${i}.1: { pg_seq: 1, pg_role: primary }, 10.20.${i}.2: { pg_seq: 2, pg_role: replica } }
+        vars: { pg_cluster: pg-x${i}, pg_services: [ { name: extra, port: ${20000 + i}, selector: "[]" } ] }
+    `);
+    const text = `all:\n  vars: { admin_ip: 10.10.10.10, pg_service_provider: proxy }\n  children:\n    proxy:\n      hosts: { 10.10.10.18: {}, 10.10.10.19: {} }\n${clusters.map((c) => block(c, 4)).join("\n")}\n`;
+    const model = buildModel(loadInventory([{ file: "inv.yml", text }]).inventory).model;
+    expect(model.clusters.size).toBe(40);
+    // a member first, as inventory order would have it, then both proxies, then a member again
+    const files = (h: string) => renderHaproxyServices(hostContext(model, h)).map((f) => [f.path, f.content] as const);
+    expect(files("10.20.0.1")).toHaveLength(1);
+    const [a, b] = [files("10.10.10.18"), files("10.10.10.19")];
+    expect(a).toHaveLength(1 + 40 * 5);
+    // haproxy.cfg names its host; the service files are the same
+    expect(b.slice(1)).toEqual(a.slice(1));
+    expect(a.map(([p]) => basename(p))).toContain("pg-x39-extra.cfg");
+    expect(a.find(([p]) => p.endsWith("/pg-x0-extra.cfg"))![1]).toContain("20000");
+    expect(files("10.10.10.18")).toEqual(a);
+  });
+});
+
 describe("the main haproxy.cfg", () => {
   it("nothing at all when haproxy_enabled is false", () => {
     expect(renderHaproxyServices(contextFor(cluster("haproxy_enabled: false"), "10.10.10.12"))).toEqual([]);
