@@ -16,7 +16,7 @@ import { maskArgs, maskSecretsInText } from "../plan/compare.js";
 import type { TaskSpec } from "../plan/types.js";
 import { materializeSecrets } from "../modules/deferred-secret.js";
 import { diagnosticJson, formatDiagnostics } from "../render/diagnostics.js";
-import { renderPlanHuman } from "../render/plan-human.js";
+import { writePlanHuman } from "../render/plan-human.js";
 import { writeJsonPlan } from "../render/plan-json.js";
 import { runFront, type FrontOptions } from "./front.js";
 import type { Output } from "./output.js";
@@ -85,7 +85,7 @@ export function planCommand(o: PlanOptions, out: Output): number | Promise<numbe
   else {
     if (plan.diagnostics.length) out.stderr(formatDiagnostics(plan.diagnostics, { color: out.color }));
     const model = front.model;
-    out.stdout(renderPlanHuman(plan, { color: out.color, label: (h) => model.instances.get(h)?.name ?? h }));
+    writePlanHuman(plan, { color: out.color, label: (h) => model.instances.get(h)?.name ?? h }, (t) => out.stdout(t));
   }
   timing("output");
   // every change but a no-op is counted in the summary: no need to read 400,000 changes again

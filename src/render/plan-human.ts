@@ -19,10 +19,20 @@ export interface HumanOptions {
 }
 
 export function renderPlanHuman(plan: Plan, o: HumanOptions): string {
+  const pieces: string[] = [];
+  writePlanHuman(plan, o, (t) => pieces.push(t));
+  return pieces.join("").slice(0, -1);
+}
+
+/**
+ * The human view in pieces of whole lines, each line ending in a line break, about 1 MiB each:
+ * the plan of 3,000 hosts is 7 MB of text, and its lines need not all be kept until the last.
+ */
+export function writePlanHuman(plan: Plan, o: HumanOptions, write: (text: string) => void, pieceSize = 1 << 20): void {
   const c = pc.createColors(o.color);
   const label = o.label ?? ((h: string) => h);
   const paint = (a: Action, s: string) => (a === "create" ? c.green(s) : a === "delete" ? c.red(s) : a === "update" ? c.yellow(s) : a === "run" ? c.cyan(s) : s);
-  const out: string[] = [];
+  const out = new Lines(write, pieceSize);
   for (const step of plan.steps) {
     const groups = collapse(step);
     if (groups.length === 0) continue;
@@ -49,13 +59,42 @@ export function renderPlanHuman(plan: Plan, o: HumanOptions): string {
     }
   }
   const s = plan.summary;
-  if (out.length === 0) {
+  if (out.count === 0) {
     out.push(`No changes. ${plan.hosts.length} ${plan.hosts.length === 1 ? "host matches" : "hosts match"} ${plan.inventory.join(", ")}${plan.mode === "base" ? ` (compared with ${plan.base?.join(", ")})` : ""}.`);
   } else {
     out.push("");
     out.push(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete${s.run ? `, ${s.run} to run` : ""}${s.unknown ? `, ${s.unknown} unknown` : ""}; ${s.restarts} restart${s.restarts === 1 ? "" : "s"}, ${s.reloads} reload${s.reloads === 1 ? "" : "s"}; ${s.unchanged} unchanged.`);
   }
-  return out.join("\n");
+  out.end();
+}
+
+/** Lines collected and written in pieces of about `pieceSize` characters, each line followed by a line break. */
+class Lines {
+  #lines: string[] = [];
+  #size = 0;
+  /** Lines pushed so far. */
+  count = 0;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly pieceSize: number,
+  ) {}
+
+  push(line: string): void {
+    this.#lines.push(line);
+    this.count++;
+    this.#size += line.length;
+    if (this.#size > this.pieceSize) this.end();
+  }
+
+  /** Writes what is left. */
+  end(): void {
+    if (this.#lines.length === 0) return;
+    this.#lines.push("");
+    this.write(this.#lines.join("\n"));
+    this.#lines = [];
+    this.#size = 0;
+  }
 }
 
 interface Group {

@@ -9,7 +9,7 @@ import { STEP_DEFS, refineEffect } from "../../../src/modules/index.js";
 import { basePlan, offlinePlan } from "../../../src/plan/desired.js";
 import { expandPlaybook } from "../../../src/plan/expand.js";
 import { loadPlaybook, selectSteps } from "../../../src/plan/playbook.js";
-import { renderPlanHuman } from "../../../src/render/plan-human.js";
+import { renderPlanHuman, writePlanHuman } from "../../../src/render/plan-human.js";
 import { inventorySecrets } from "../modules/pgbouncer/secrets-helper.js";
 import { parse } from "yaml";
 
@@ -187,6 +187,12 @@ describe("an offline plan's steps", () => {
     expect(plan.summary.delete + plan.summary.run).toBe(all.filter((c) => c.action === "delete" || c.action === "run").length);
     expect(plan.summary.reloads).toBe(all.filter((c) => c.effect === "reload").length);
     expect(plan.summary.restarts).toBe(all.filter((c) => c.effect === "restart").length);
+    // written in pieces, the view is the same text, line for line
+    const pieces: string[] = [];
+    writePlanHuman(plan, { color: false, label: label(model) }, (t) => pieces.push(t), 200);
+    expect(pieces.length).toBeGreaterThan(50);
+    expect(pieces.every((p) => p.endsWith("\n"))).toBe(true);
+    expect(pieces.join("")).toBe(`${renderPlanHuman(plan, { color: false, label: label(model) })}\n`);
     // changes come host by host, in inventory order, within each step
     const users = steps.find((s) => s.step === "pgsql.user")!.changes.map((c) => hosts.indexOf(c.host));
     expect(users).toEqual([...users].sort((a, b) => a - b));
