@@ -4,6 +4,9 @@
  * thread renders the next hosts. Writes happen in the order given: a directory before its files.
  * The main thread never runs its event loop while rendering, so it waits, on a shared counter,
  * whenever it is more than {@link MAX_PENDING} batches ahead: memory stays that of a few hosts.
+ * A text equal to one of the last few sent (objects.json of a cluster's members, a service file
+ * every member has) is sent as its place among them, not copied to the worker again: cloning
+ * texts was a sixth of the main thread's time on the bench inventory.
  * The first error stops the writing; `finish()` rejects with it.
  */
 import { Worker } from "node:worker_threads";
@@ -12,6 +15,8 @@ import { Worker } from "node:worker_threads";
 export type FileWrite = readonly [path: string, text: string, secret: boolean];
 
 const MAX_PENDING = 32;
+/** How many of the last texts sent both sides remember (the worker: `recent`). */
+const RECENT = 16;
 /** How long the main thread waits for the writer without any batch written before giving up. */
 const STALL_MS = 60_000;
 /** Shared Int32 slots: batches written so far, and whether writing failed. */
@@ -25,6 +30,9 @@ const { chmodSync, mkdirSync, writeFileSync } = require("node:fs");
 const { dirname } = require("node:path");
 const state = new Int32Array(workerData.state);
 const made = new Set([workerData.root]);
+// the last texts received, in the order the main thread keeps them (RenderWriter.#text)
+const recent = [];
+let next = 0;
 let failed = false;
 function makeDir(dir) {
   if (made.has(dir)) return;
@@ -36,7 +44,13 @@ parentPort.on("message", (batch) => {
   if (batch === null) return parentPort.postMessage({ done: true });
   if (!failed) {
     try {
-      for (const [path, text, secret] of batch) {
+      for (const [path, sent, secret] of batch) {
+        let text = sent;
+        if (typeof sent === "number") text = recent[sent];
+        else {
+          recent[next] = sent;
+          next = (next + 1) % ${RECENT};
+        }
         makeDir(dirname(path));
         writeFileSync(path, text);
         if (secret) chmodSync(path, 0o600);
@@ -59,6 +73,8 @@ export class RenderWriter {
   readonly #ended: Promise<void>;
   #error: string | undefined;
   #posted = 0;
+  readonly #recent: string[] = [];
+  #next = 0;
 
   /** `root`: the output directory, which exists already (normalised, as `join()` writes it). */
   constructor(root: string) {
@@ -81,13 +97,22 @@ export class RenderWriter {
    */
   write(batch: readonly FileWrite[]): void {
     if (Atomics.load(this.#state, FAILED)) throw new Error("writing stopped at an earlier error");
-    this.#worker.postMessage(batch);
+    this.#worker.postMessage(batch.map(([path, text, secret]) => [path, this.#text(text), secret]));
     this.#posted++;
     const done = Atomics.load(this.#state, DONE);
     // a writer that died cannot say so while this thread blocks: a bounded wait, not a hang
     if (this.#posted - done > MAX_PENDING && Atomics.wait(this.#state, DONE, done, STALL_MS) === "timed-out") {
       throw new Error(`the writer thread wrote nothing for ${STALL_MS / 1000} s`);
     }
+  }
+
+  /** What to send for `text`: its place among the last texts sent, or the text (then remembered there). */
+  #text(text: string): string | number {
+    const i = this.#recent.indexOf(text);
+    if (i !== -1) return i;
+    this.#recent[this.#next] = text;
+    this.#next = (this.#next + 1) % RECENT;
+    return text;
   }
 
   /** Resolves once every queued file is written; rejects with the first error. */
