@@ -157,6 +157,23 @@ describe("the JSON view", () => {
     expect(out).toBe(JSON.stringify(plan, null, 2));
   });
 
+  it("writes created changes from their runs exactly, also where the address splits a surrogate pair", async () => {
+    const { writeJsonPlan } = await import("../../../src/render/plan-json.js");
+    const { createdStep } = await import("../../../src/plan/created-change.js");
+    const part = (tail: string, key: string) => ({ tail, step: "s", op: "file", key, service: undefined, action: "create" as const, effect: "reload" as const, summary: "root:root 0644, 1 lines", sensitive: false });
+    const a = part("file[/a]", "/a"), pair = part("\ude00x]", "x"), lone = part("file[\udfff]", "\udfff");
+    const runs = [
+      { prefix: "h1/s/", host: "h1", parts: [a, a] },
+      { prefix: "h\ud83d", host: "h\ud83d", parts: [pair, a] },
+      { prefix: "h2/s/", host: "h2", parts: [lone, a] },
+    ];
+    const plan = { format_version: "1", steps: [createdStep("s", runs)] };
+    let out = "";
+    writeJsonPlan(plan, (t) => (out += t));
+    expect(out).toBe(JSON.stringify(plan, null, 2));
+    expect(out).toContain('"address": "h\ud83d\ude00x]"');
+  });
+
   it("writes a base plan (diffs, field changes, deletes) exactly as JSON.stringify does", async () => {
     const { writeJsonPlan } = await import("../../../src/render/plan-json.js");
     const text = read("conf/ha/pg-test.yml");
