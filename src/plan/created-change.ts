@@ -9,8 +9,9 @@
  *
  * An offline plan does not even keep those: a step keeps one `CreatedRun` per host (its prefix,
  * its host, the parts of its tasks: often a list the hosts share), and builds its changes only
- * when they are read. The views (render/) walk the runs; measured on 3,000 hosts, keeping
- * 429,000 change objects until the plan was written cost ~0.5 s of garbage collection.
+ * when they are read. The views (render/) walk the runs. On 3,000 hosts, the 429,000 change
+ * objects kept until the plan was written were ~39 MB that the young-generation collector copied
+ * and promoted.
  * Pure; imports types only.
  */
 import type { Action, Change, Effect, PlanStep } from "./types.js";

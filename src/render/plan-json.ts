@@ -94,8 +94,8 @@ class ChangeWriter {
 /**
  * A created change (plan/created-change.ts) as ChangeWriter writes it, from flat pieces kept per
  * host and step (the address's prefix, the host) and per part (the address's tail, the fields
- * after `host`), pushed one by one: no object, no lookup by key, and nothing to flatten when the
- * pieces are joined — the bench plan has 429,000 such changes and 6,100 distinct parts.
+ * after `host`), pushed one by one: no plain object per change, and nothing to flatten when the
+ * pieces are joined — the bench plan has 429,000 such changes and 61,000 distinct parts.
  * An address holding a surrogate falls back to ChangeWriter (a pair split between prefix and
  * tail would be escaped apart).
  */

@@ -3,6 +3,9 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadInventory } from "../../../../src/inventory/load.js";
+import { buildModel } from "../../../../src/model/model.js";
+import { hostContext } from "../../../../src/modules/context.js";
 import { renderHaproxyServices, servicesServedBy, type ServiceDef } from "../../../../src/modules/haproxy/services.js";
 import { defaultServerOptions, rtoPreset } from "../../../../src/modules/haproxy/timing.js";
 import { yaml } from "../../helpers.js";
@@ -258,10 +261,7 @@ describe("pg_service_provider delegation", () => {
 });
 
 describe("a provider group serving more clusters than the service index keeps", () => {
-  it("gives each of its hosts every cluster's services, the same files on each", async () => {
-    const { loadInventory } = await import("../../../../src/inventory/load.js");
-    const { buildModel } = await import("../../../../src/model/model.js");
-    const { hostContext } = await import("../../../../src/modules/context.js");
+  it("gives each of its hosts every cluster's services, the same files on each", () => {
     const clusters = Array.from({ length: 40 }, (_, i) => yaml`
       pg-x${i}:
         hosts: { 10.20.${i}.1: { pg_seq: 1, pg_role: primary }, 10.20.${i}.2: { pg_seq: 2, pg_role: replica } }
