@@ -6,8 +6,8 @@
  * primary service (5433) in a loop; the leader's Patroni and PostgreSQL are killed with -9; the
  * time until a write started after the kill is acknowledged is the failover time. It reports how
  * many acknowledged rows are on the new primary: replication is asynchronous (pg_rpo), so the
- * writes the old primary acknowledged in its last moment may be missing. The old primary is brought back by
- * `pgsty apply -l <it>` and must be a replica before the next round.
+ * writes the old primary acknowledged in its last moment may be missing. The old primary is
+ * brought back by `pgsty apply -l <it>` and must be a replica before the next round.
  * The test hosts are always torn down. Prints; asserts nothing.
  *   sudo node bench/failover.mjs [--runs 5] [--rto norm,fast]     (after `npm ci`: needs dist/)
  */

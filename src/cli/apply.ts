@@ -18,6 +18,7 @@ import { buildLivePlan, ConnectorPool, type LivePlan } from "../plan/build.js";
 import { knownTags, loadPlaybook } from "../plan/playbook.js";
 import { runPreflight } from "../plan/preflight.js";
 import { preflightScope } from "../plan/preflight-host.js";
+import { hasChanges } from "../plan/summary.js";
 import type { Plan } from "../plan/types.js";
 import { diagnosticJson, formatDiagnostics } from "../render/diagnostics.js";
 import { renderPlanHuman } from "../render/plan-human.js";
@@ -102,7 +103,6 @@ function fail(diagnostics: Diagnostic[], o: { json: boolean }, out: Output): num
 }
 
 const planJson = (plan: Plan) => ({ ...plan, diagnostics: plan.diagnostics.map(diagnosticJson) });
-const hasChanges = (plan: Plan) => plan.steps.some((s) => s.changes.some((c) => c.action !== "noop"));
 
 function printPlan(plan: Plan, model: Model, out: Output): void {
   if (plan.diagnostics.length) out.stderr(formatDiagnostics(plan.diagnostics, { color: out.color }));

@@ -9,6 +9,7 @@ import { error, hasErrors, type Diagnostic } from "../diagnostics.js";
 import type { Model } from "../model/model.js";
 import { STEP_DEFS, refineEffect } from "../modules/index.js";
 import { basePlan, offlinePlan } from "../plan/desired.js";
+import { hasChanges } from "../plan/summary.js";
 import { expandPlaybook, type Expansion } from "../plan/expand.js";
 import { runPreflight } from "../plan/preflight.js";
 import { knownTags, loadPlaybook } from "../plan/playbook.js";
@@ -88,10 +89,7 @@ export function planCommand(o: PlanOptions, out: Output): number | Promise<numbe
     writePlanHuman(plan, { color: out.color, label: (h) => model.instances.get(h)?.name ?? h }, (t) => out.stdout(t));
   }
   timing("output");
-  // every change but a no-op is counted in the summary: no need to read 400,000 changes again
-  const { create, update, delete: deletes, run, unknown } = plan.summary;
-  const changed = create + update + deletes + run + unknown > 0;
-  return o.detailedExitcode && changed ? 2 : 0;
+  return o.detailedExitcode && hasChanges(plan) ? 2 : 0;
 }
 
 function fail(diagnostics: Diagnostic[], o: { json: boolean }, out: Output): number {

@@ -6,9 +6,10 @@
 import type { Diagnostic } from "../diagnostics.js";
 import { MASK } from "../model/secrets.js";
 import { fieldChanges, maskArgs, maskSecretsInText, unifiedDiff } from "./compare.js";
-import { CreatedChange, createdRuns, createdStep, type CreatedPart, type CreatedRun } from "./created-change.js";
+import { CreatedChange, createdStep, type CreatedPart, type CreatedRun } from "./created-change.js";
 import type { Expansion } from "./expand.js";
-import type { Action, Change, Effect, Plan, PlanStep, PlanSummary, TaskSpec } from "./types.js";
+import { planSummary } from "./summary.js";
+import type { Action, Change, Effect, Plan, PlanStep, TaskSpec } from "./types.js";
 import { stepPrefix, taskAddress, taskTail } from "./types.js";
 
 export interface PlanMeta {
@@ -277,20 +278,8 @@ export function describeArgs(args: Readonly<Record<string, unknown>>): string {
 }
 
 function finish(mode: Plan["mode"], playbook: string, steps: PlanStep[], meta: PlanMeta): Plan {
-  const summary: { -readonly [K in keyof PlanSummary]: number } = { create: 0, update: 0, delete: 0, run: 0, unknown: 0, unchanged: 0, reloads: 0, restarts: 0 };
-  const count = (c: Pick<Change, "action" | "effect">) => {
-    if (c.action !== "noop") summary[c.action]++;
-    if (c.effect === "reload") summary.reloads++;
-    if (c.effect === "restart") summary.restarts++;
-  };
-  for (const s of steps) {
-    summary.unchanged += s.unchanged;
-    const runs = createdRuns(s);
-    if (runs) for (const r of runs) r.parts.forEach(count);
-    else s.changes.forEach(count);
-  }
   return {
     format_version: "1", mode, playbook, inventory: meta.inventory, ...(meta.base ? { base: meta.base } : {}),
-    hosts: meta.hosts, ...(meta.tags?.length ? { tags: meta.tags } : {}), steps, summary, diagnostics: meta.diagnostics,
+    hosts: meta.hosts, ...(meta.tags?.length ? { tags: meta.tags } : {}), steps, summary: planSummary(steps), diagnostics: meta.diagnostics,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Changes of a live plan: an op's diff of one task on one host becomes a `Change` of the same
  * shape as the offline and base plans' (desired.ts): address, action, effect and service, reason,
- * masked fields and diff, a one-line summary. Also the plan's summary counts. Pure: imports no
+ * masked fields and diff, a one-line summary; and the live plan's document. Pure: imports no
  * connector and reads no host.
  */
 import type { Diagnostic } from "../diagnostics.js";
@@ -10,7 +10,8 @@ import type { OpDiff } from "../ops/op.js";
 import { isSensitivePath } from "./compare.js";
 import { describeArgs, type EffectRefiner, type PlanMeta } from "./desired.js";
 import { maskArgs } from "./compare.js";
-import type { Change, Effect, FieldChange, Plan, PlanStep, PlanSummary, TaskSpec } from "./types.js";
+import { planSummary } from "./summary.js";
+import type { Change, Effect, FieldChange, Plan, PlanStep, TaskSpec } from "./types.js";
 import { taskAddress } from "./types.js";
 
 const sensitiveTask = (t: TaskSpec): boolean => t.sensitive === true || t.args.sensitive === true;
@@ -71,19 +72,6 @@ export function liveChange(host: string, t: TaskSpec, d: OpDiff, effect: Effect)
 /** A task nothing could check: its op is missing, its host unreachable, or the op threw. */
 export function unknownChange(host: string, t: TaskSpec, reason: string): Change {
   return liveChange(host, t, { action: "unknown", effect: "none", reason }, "none");
-}
-
-export function planSummary(steps: readonly PlanStep[]): PlanSummary {
-  const s: { -readonly [K in keyof PlanSummary]: number } = { create: 0, update: 0, delete: 0, run: 0, unknown: 0, unchanged: 0, reloads: 0, restarts: 0 };
-  for (const step of steps) {
-    s.unchanged += step.unchanged;
-    for (const c of step.changes) {
-      if (c.action !== "noop") s[c.action]++;
-      if (c.effect === "reload") s.reloads++;
-      if (c.effect === "restart") s.restarts++;
-    }
-  }
-  return s;
 }
 
 /** The plan document, as offline plans build it (mode "live"). */

@@ -123,21 +123,22 @@ function collapse(step: PlanStep): Group[] {
         if (part.action === "noop") continue;
         const g = byPart.get(part);
         if (g) g.hosts.push(r.host);
-        else add(new CreatedChange(r.prefix, r.host, part));
+        else add(new CreatedChange(r.prefix, r.host, part), part);
       }
     }
-  } else for (const ch of step.changes) if (ch.action !== "noop") add(ch);
+  } else {
+    for (const ch of step.changes) {
+      if (ch.action === "noop") continue;
+      const part = ch instanceof CreatedChange ? ch.part : undefined;
+      const g = part && byPart.get(part);
+      if (g) g.hosts.push(ch.host);
+      else add(ch, part);
+    }
+  }
   return groups;
 
-  function add(ch: Change): void {
-    const part = ch instanceof CreatedChange ? ch.part : undefined;
-    if (part) {
-      const g = byPart.get(part);
-      if (g) {
-        g.hosts.push(ch.host);
-        return;
-      }
-    }
+  /** A change whose part (if any) has no group yet: into the group of an identical change, or a new one. */
+  function add(ch: Change, part: object | undefined): void {
     let byKey = byOp.get(ch.op);
     if (!byKey) byOp.set(ch.op, (byKey = new Map()));
     let bySummary = byKey.get(ch.key);

@@ -100,8 +100,8 @@ class ChangeWriter {
  * tail would be escaped apart).
  */
 class CreatedWriter {
-  readonly #tails = new Map<CreatedPart, string>();
-  readonly #rests = new Map<CreatedPart, string>();
+  /** Per part: the address's tail as JSON without its opening quote ("" when it holds a surrogate), and the text after `host`. */
+  readonly #parts = new Map<CreatedPart, { readonly tail: string; readonly rest: string }>();
   #pad = "";
   #open = "";
   #prefix = "";
@@ -116,8 +116,7 @@ class CreatedWriter {
       // the pieces hold the indentation: a change at another one starts afresh
       this.#pad = pad;
       this.#open = `{\n${pad}  "address": `;
-      this.#tails.clear();
-      this.#rests.clear();
+      this.#parts.clear();
       this.#prefix = this.#host = "";
     }
     const part = c.part;
@@ -125,20 +124,21 @@ class CreatedWriter {
       this.#prefix = c.prefix;
       this.#prefixJson = SURROGATE.test(c.prefix) ? "" : JSON.stringify(c.prefix).slice(0, -1);
     }
-    let tail = this.#tails.get(part);
-    if (tail === undefined) this.#tails.set(part, (tail = SURROGATE.test(part.tail) ? "" : JSON.stringify(part.tail).slice(1)));
-    if (this.#prefixJson === "" || tail === "") return out.push(this.changes.json(c, pad));
+    let known = this.#parts.get(part);
+    if (known === undefined) {
+      const tail = SURROGATE.test(part.tail) ? "" : JSON.stringify(part.tail).slice(1);
+      this.#parts.set(part, (known = { tail, rest: this.changes.afterHost(c.toJSON() as unknown as Readonly<Record<string, unknown>>, pad) }));
+    }
+    if (this.#prefixJson === "" || known.tail === "") return out.push(this.changes.json(c, pad));
     if (c.host !== this.#host) {
       this.#host = c.host;
       this.#hostJson = `,\n${pad}  "host": ${JSON.stringify(c.host)}`;
     }
-    let rest = this.#rests.get(part);
-    if (rest === undefined) this.#rests.set(part, (rest = this.changes.afterHost(c.toJSON() as unknown as Readonly<Record<string, unknown>>, pad)));
     out.push(this.#open);
     out.push(this.#prefixJson);
-    out.push(tail);
+    out.push(known.tail);
     out.push(this.#hostJson);
-    out.push(rest);
+    out.push(known.rest);
   }
 }
 
