@@ -11,7 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { measure } from "./measure.mjs";
+import { measure, measureNodeStartup } from "./measure.mjs";
 import { benchTestbed, PGSTY as pgsty } from "./testbed.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
@@ -30,7 +30,7 @@ try {
   console.log(`cold apply of pg-test (3 hosts, packages installed)        ${coldS.toFixed(1)} s  exit ${cold.status}`);
   if (cold.status !== 0) throw new Error(`cold apply failed:\n${cold.stdout.slice(-3000)}`);
 
-  measure("node startup (node -e 0)", ["node", "-e", "0"], { runs });
+  measureNodeStartup({ runs });
   measure("no-op pgsty plan (converged, 3 hosts)", [pgsty, "plan", "-i", inv], { runs });
   const timed = spawnSync(pgsty, ["plan", "-i", inv], { encoding: "utf8", env: { ...process.env, PGSTY_TIMING: "1" } });
   for (const line of timed.stderr.split("\n").filter((l) => /live plan \d/.test(l))) console.log(`  ${line.replace(/^timing: /, "")}`);

@@ -32,6 +32,18 @@ export function measure(label, argv, { runs = 5, env = {} } = {}) {
   return { label, medianMs: med, minMs: walls[0], maxMs: walls.at(-1), cpuMs: cpu, peakRssMb: Math.max(...rss), exitCode: code };
 }
 
+/**
+ * `node -e 0`: what starting node costs before pgsty runs. When NODE_EXTRA_CA_CERTS is set, node
+ * parses those certificates as it starts (~60 ms on the bench VM) and bin/pgsty starts node
+ * without it: measured both ways, so the figures compare like with like.
+ */
+export function measureNodeStartup({ runs = 5 } = {}) {
+  measure("node startup (node -e 0)", ["node", "-e", "0"], { runs });
+  if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+    measure("  without NODE_EXTRA_CA_CERTS, as pgsty", ["env", "-u", "NODE_EXTRA_CA_CERTS", "node", "-e", "0"], { runs });
+  }
+}
+
 /** `min   123 med   456` of a list of timings (ms), for the interleaved benches. */
 export function minMedian(values) {
   const s = [...values].sort((x, y) => x - y);

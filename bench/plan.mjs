@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { measure } from "./measure.mjs";
+import { measure, measureNodeStartup } from "./measure.mjs";
 
 const { values } = parseArgs({ options: { clusters: { type: "string", default: "1000" }, runs: { type: "string", default: "3" } } });
 const file = `/tmp/pgsty-bench-inv-${values.clusters}.yml`;
@@ -17,7 +17,7 @@ const changed = file.replace(/\.yml$/, "-changed.yml");
 // one cluster gets a new HBA rule: what a typical pull request does
 writeFileSync(changed, readFileSync(file, "utf8").replace("pg_hba_rules:\n", "pg_hba_rules:\n          - { user: all, db: all, addr: 10.99.0.0/16, auth: pwd, title: bench }\n"));
 const runs = Number(values.runs);
-measure("node startup (node -e 0)", ["node", "-e", "0"], { runs });
+measureNodeStartup({ runs });
 measure("pgsty plan --offline", ["bin/pgsty", "plan", "--offline", "-i", file], { runs });
 measure("pgsty plan --offline --json", ["bin/pgsty", "plan", "--offline", "--json", "-i", file], { runs });
 measure("pgsty plan --base (one cluster changed)", ["bin/pgsty", "plan", "--base", file, "-i", changed], { runs });

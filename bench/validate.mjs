@@ -8,13 +8,13 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { measure } from "./measure.mjs";
+import { measure, measureNodeStartup } from "./measure.mjs";
 
 const { values } = parseArgs({ options: { clusters: { type: "string", default: "1000" }, runs: { type: "string", default: "5" } } });
 const file = `/tmp/pgsty-bench-inv-${values.clusters}.yml`;
 console.log(execFileSync("node", ["bench/gen-inventory.mjs", "--clusters", values.clusters, "--out", file], { encoding: "utf8" }).trim());
 const runs = Number(values.runs);
-measure("node startup (node -e 0)", ["node", "-e", "0"], { runs });
+measureNodeStartup({ runs });
 measure("pgsty validate", ["bin/pgsty", "validate", "-i", file], { runs });
 // the same inventory with its last two documented passwords changed: no diagnostic asks for a
 // position, so the file is parsed once (positions are recorded by a second parse when needed)

@@ -131,10 +131,23 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 /**
+ * bin/pgsty starts node without NODE_EXTRA_CA_CERTS (node would parse those certificates as it
+ * starts, and pgsty makes no TLS connection of its own) and passes it on in
+ * PGSTY_NODE_EXTRA_CA_CERTS: put back, the programs pgsty runs see the environment it was given.
+ */
+export function restoreEnvironment(env: NodeJS.ProcessEnv): void {
+  const ca = env.PGSTY_NODE_EXTRA_CA_CERTS;
+  if (ca === undefined) return;
+  env.NODE_EXTRA_CA_CERTS = ca;
+  delete env.PGSTY_NODE_EXTRA_CA_CERTS;
+}
+
+/**
  * pgsty as a process: blocking standard streams, a reader that went away tolerated, the exit
  * code set. Called by both entry points: this module run as a script, and the startup snapshot.
  */
 export async function run(argv: readonly string[]): Promise<void> {
+  restoreEnvironment(process.env);
   const from = process.execArgv.some((a) => a.startsWith("--snapshot-blob")) ? "the startup snapshot" : "the bundle";
   timingNote(`process up to the CLI ${performance.now().toFixed(0)} ms, from ${from}`);
   // A pipe is written asynchronously: a plan of 400,000 changes piped to a slower reader queued
