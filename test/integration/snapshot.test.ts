@@ -5,7 +5,7 @@
  * the blob was built.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,6 +50,12 @@ describe("the startup snapshot", () => {
     const fromSnapshot = pgsty(args, { snapshot: true });
     expect(fromSnapshot).toEqual(pgsty(args, { snapshot: false }));
     expect(fromSnapshot.stdout + fromSnapshot.stderr).not.toBe("");
+  });
+
+  it("is made from ASCII scripts: V8 keeps a script with any other character at two bytes a character", () => {
+    const scripts = readdirSync(join(ROOT, "dist"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".mjs"));
+    expect(scripts.length).toBeGreaterThan(5);
+    expect(scripts.filter((f) => /[\u0080-\uffff]/.test(readFileSync(join(ROOT, "dist", f), "utf8")))).toEqual([]);
   });
 
   it("finds the bundled inventory from any working directory", () => {
