@@ -33,21 +33,16 @@ export function offlinePlan(exp: Expansion, meta: PlanMeta): Plan {
 }
 
 export function basePlan(base: Expansion, exp: Expansion, meta: PlanMeta, refine?: EffectRefiner): Plan {
-  const acc = planAccumulator(exp);
+  const steps = exp.steps.map((s): OpenStep => ({ step: s.name, changes: [], unchanged: 0 }));
   const baseHosts = new Set(base.hosts);
-  for (const host of exp.hosts) baseHost(base, baseHosts, exp, host, acc, refine);
-  const steps: PlanStep[] = exp.steps.map((s) => ({ step: s.name, changes: acc.changes.get(s.name)!, unchanged: acc.unchanged.get(s.name)! }));
+  for (const host of exp.hosts) baseHost(base, baseHosts, exp, host, steps, refine);
   return finish("base", exp.playbook, steps, meta);
 }
 
-/** A base plan's changes and unchanged counts per step, collected host by host. */
-interface PlanAccumulator {
-  readonly changes: Map<string, Change[]>;
-  readonly unchanged: Map<string, number>;
-}
-
-function planAccumulator(exp: Pick<Expansion, "steps">): PlanAccumulator {
-  return { changes: new Map(exp.steps.map((s) => [s.name, []])), unchanged: new Map(exp.steps.map((s) => [s.name, 0])) };
+/** A step of a base plan while its changes and unchanged count are collected, host by host. */
+interface OpenStep extends PlanStep {
+  readonly changes: Change[];
+  unchanged: number;
 }
 
 /** One host of an offline plan: everything it should have is created, one run per step (created-change.ts). */
@@ -87,25 +82,24 @@ function createdPart(t: TaskSpec): CreatedPart {
 }
 
 /** One host of a base plan: its desired state in `exp` against that in `base` (`baseHosts`: the hosts of `base`). */
-function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: Expansion, host: string, acc: PlanAccumulator, refine?: EffectRefiner): void {
+function baseHost(base: Expansion, baseHosts: ReadonlySet<string>, exp: Expansion, host: string, steps: readonly OpenStep[], refine?: EffectRefiner): void {
   const now = exp.tasksOf(host);
   const before = baseHosts.has(host) ? base.tasksOf(host) : new Map<string, readonly TaskSpec[]>();
-  for (const s of exp.steps) {
+  for (const s of steps) {
     // keyed by what follows `<host>/<step>/` in the address: the same within one host and step
-    const old = new Map((before.get(s.name) ?? []).map((t) => [tailOf(t), t]));
-    const list = acc.changes.get(s.name)!;
-    for (const t of now.get(s.name) ?? []) {
+    const old = new Map((before.get(s.step) ?? []).map((t) => [tailOf(t), t]));
+    for (const t of now.get(s.step) ?? []) {
       const tail = tailOf(t);
       const prev = old.get(tail);
       old.delete(tail);
       if (prev && sameArgsOf(prev, t)) {
-        acc.unchanged.set(s.name, acc.unchanged.get(s.name)! + 1);
+        s.unchanged++;
         continue;
       }
-      list.push(change(host, t, stateAction(t, prev), prev, refine));
+      s.changes.push(change(host, t, stateAction(t, prev), prev, refine));
     }
     // what the old inventory had on this host and the new one no longer wants
-    for (const t of old.values()) if (removable(t)) list.push(change(host, t, "delete", t));
+    for (const t of old.values()) if (removable(t)) s.changes.push(change(host, t, "delete", t));
   }
 }
 
