@@ -56,7 +56,10 @@ const VERIFIER = /SCRAM-SHA-256\$[^\s"',]+|md5[0-9a-f]{32}/g;
 // cheap pre-tests of what the patterns above need: a text or line without it is left as it is
 const HAS_VERIFIER = new RegExp(VERIFIER_START);
 const HAS_KEYWORD = new RegExp(KEYWORD, "i");
-const MAYBE_SECRET = new RegExp(`${VERIFIER_START}|${KEYWORD}`, "gi");
+// Every keyword holds "pass", "secret" or "key": a line with none of them cannot change. Fewer,
+// shorter alternatives scan ~3x faster (render scans 68 MB of files on the bench inventory);
+// the few more lines it finds ("key" alone) are only tested by maskLine and left as they are.
+const MAYBE_SECRET = new RegExp(`${VERIFIER_START}|pass|secret|key`, "gi");
 
 /** A file's content with every secret replaced by "(sensitive)", so a diff can be shown. */
 export function maskSecretsInText(content: string): string {

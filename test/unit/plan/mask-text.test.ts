@@ -30,6 +30,8 @@ describe("maskSecretsInText", () => {
     `user admin insecure-password 'x' password y\nsecret\n\npasswd\n`,
     `scram-sha-256$ lower case is no verifier\n${MD5.toUpperCase()}\npassword: (sensitive)\n`,
     `a: 1\nb: ${SCRAM}\nauth_key: k\ns3-key: s\nauth-key:\n`,
+    // lines the quick scan stops at that hold no secret ("key", "pass" alone)
+    `keys: none\nmonkey: 1\npass-through: yes\nKEY_FILE = x\nbypass ${MD5.slice(0, 20)}\ns3_key: k\n`,
   ];
   for (const [i, text] of texts.entries()) {
     it(`text ${i}: the same as masking each line`, () => {
