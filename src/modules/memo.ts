@@ -92,7 +92,8 @@ function sameReads(ctx: HostContext, reads: Read[]): boolean {
   return true;
 }
 
-function deepFreeze<T>(v: T): T {
+/** `v`, frozen with everything it holds (what sharedAcrossHosts does to the results it shares). */
+export function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
     Object.freeze(v);
     // no call per string or number: results hold thousands of them

@@ -20,7 +20,7 @@ import { renderPgbHba, renderPgHba } from "./pgsql/hba.js";
 import { desiredObjects } from "./pgsql/objects.js";
 import { PATRONI_CONFIG_PATH, patroniDynamicConfig, renderPatroniConfig } from "./pgsql/patroni.js";
 import { internTaskIn } from "./intern.js";
-import { sharedAcrossHosts } from "./memo.js";
+import { deepFreeze, sharedAcrossHosts } from "./memo.js";
 import { isPgHost, servesHaproxy } from "./steps-node.js";
 
 const patroniManaged = (ctx: HostContext) => isPgHost(ctx) && ctx.vars.patroni_enabled !== false;
@@ -60,15 +60,35 @@ function pgTarget(ctx: HostContext) {
 function roleTasks(ctx: HostContext): TaskDraft[] {
   const cluster = roleSourceCluster(ctx);
   const target = pgTarget(ctx);
+  const targetId = JSON.stringify(target);
   const roles = objectsOf(ctx).value.roles;
   // the cluster's name from the cluster, not the instance: reading the instance would tie the shared result to one host
   const undeclared: TaskDraft = { op: "pg.roles_undeclared", key: ctx.cluster!.name, args: { declared: roles.map((r) => r.name).sort(), target } };
   return [...roles.map((r): TaskDraft => {
     // the server must hold the very verifier pgbouncer's userlist has: pgbouncer logs in with it
     const plain = "password" in r && typeof r.password === "string" && r.password !== "" ? r.password : undefined;
-    const password = plain === undefined ? undefined : isPasswordHash(plain) ? plain : deferredSecret(["scram", plain, r.name, cluster], () => pgbouncerSecret(plain, r.name, cluster));
-    return { op: "pg.role", key: r.name, args: { ...r, ...(password ? { password } : {}), target }, sensitive: ["password"] };
+    if (plain === undefined) return passwordlessRoleTask(r, target, targetId);
+    const password = isPasswordHash(plain) ? plain : deferredSecret(["scram", plain, r.name, cluster], () => pgbouncerSecret(plain, r.name, cluster));
+    return { op: "pg.role", key: r.name, args: { ...r, password, target }, sensitive: ["password"] };
   }), undeclared];
+}
+
+/**
+ * The task of a role without a password, one for every cluster with the same target: a default
+ * role is the same (frozen) object in every cluster of the same settings (objects/roles.ts), so
+ * its task is too, and a plan or render describes it once rather than once per cluster (as the
+ * default privileges, decision 14). A role with a password is the cluster's: its verifier is.
+ */
+const passwordlessRoles = new WeakMap<object, Map<string, TaskDraft>>();
+
+function passwordlessRoleTask(r: object & { readonly name: string }, target: object, targetId: string): TaskDraft {
+  const make = (): TaskDraft => ({ op: "pg.role", key: r.name, args: { ...r, target }, sensitive: ["password"] });
+  if (!Object.isFrozen(r)) return make();
+  let byTarget = passwordlessRoles.get(r);
+  if (!byTarget) passwordlessRoles.set(r, (byTarget = new Map()));
+  let task = byTarget.get(targetId);
+  if (!task) byTarget.set(targetId, (task = deepFreeze(make())));
+  return task;
 }
 
 function databaseTasks(ctx: HostContext): TaskDraft[] {

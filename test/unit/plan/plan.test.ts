@@ -230,3 +230,32 @@ describe("shared tasks", () => {
     expect(second.address).toBe(`${two}/pgsql.db/${first.op}[${first.key}]`);
   });
 });
+
+describe("shared role tasks", () => {
+  const inventory = (portOfB: number) => `all:
+  children:
+    etcd: { hosts: { 10.0.0.1: { etcd_seq: 1 } }, vars: { etcd_cluster: etcd } }
+    pg-a: { hosts: { 10.0.1.1: { pg_seq: 1, pg_role: primary } }, vars: { pg_cluster: pg-a } }
+    pg-b: { hosts: { 10.0.2.1: { pg_seq: 1, pg_role: primary } }, vars: { pg_cluster: pg-b, pg_port: ${portOfB} } }
+`;
+  const roleTasksOf = (text: string) => {
+    const { exp } = expansion(text);
+    const [a, b] = ["10.0.1.1", "10.0.2.1"].map((h) => new Map(exp.tasksOf(h).get("pgsql.user")!.map((t) => [t.key, t])));
+    return { a: a!, b: b! };
+  };
+
+  it("clusters with the same target share the task of a role without a password; a role with one stays the cluster's", () => {
+    const { a, b } = roleTasksOf(inventory(5432));
+    expect(b.get("dbrole_readonly")).toBe(a.get("dbrole_readonly"));
+    expect(Object.isFrozen(a.get("dbrole_readonly")!.args.target)).toBe(true);
+    expect(b.get("replicator")).not.toBe(a.get("replicator"));
+    expect(b.get("replicator")!.args.password).not.toBe(a.get("replicator")!.args.password);
+  });
+
+  it("a cluster with another target gets its own task, naming its own port", () => {
+    const { a, b } = roleTasksOf(inventory(5433));
+    expect(b.get("dbrole_readonly")).not.toBe(a.get("dbrole_readonly"));
+    expect((b.get("dbrole_readonly")!.args.target as { port: number }).port).toBe(5433);
+    expect((a.get("dbrole_readonly")!.args.target as { port: number }).port).toBe(5432);
+  });
+});
