@@ -7,12 +7,14 @@
  */
 import { spawnSync } from "node:child_process";
 
-export function measure(label, argv, { runs = 5, env = {} } = {}) {
+/** `before`, when given, runs (untimed) before each run: to remove what the previous one wrote. */
+export function measure(label, argv, { runs = 5, env = {}, before } = {}) {
   const walls = [];
   const cpus = [];
   const rss = [];
   let code = 0;
   for (let i = 0; i < runs; i++) {
+    before?.();
     const t0 = process.hrtime.bigint();
     const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", ...argv], { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
     walls.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -48,4 +50,26 @@ export function measureNodeStartup({ runs = 5 } = {}) {
 export function minMedian(values) {
   const s = [...values].sort((x, y) => x - y);
   return `min ${s[0].toFixed(0).padStart(5)} med ${s[s.length >> 1].toFixed(0).padStart(5)}`;
+}
+
+/**
+ * `ansible-inventory --list` on `file`, in three rounds alternating with each command of
+ * `commands` ({ label, argv, runs, before }): issue #2 sets its target on a machine where that takes about
+ * 10 s, which gives the figures of this VM (whose speed varies by a third from hour to hour) a
+ * scale. Prints each command's median and what it would be on such a machine.
+ */
+export function inTurnsWithAnsible(file, commands) {
+  const ansible = [];
+  const times = commands.map(() => []);
+  for (let round = 0; round < 3; round++) {
+    ansible.push(measure(`ansible-inventory --list (round ${round + 1})`, ["ansible-inventory", "-i", file, "--list"], { runs: 1 }).medianMs);
+    commands.forEach((c, i) => times[i].push(measure(`${c.label} (round ${round + 1})`, c.argv, { runs: c.runs, before: c.before }).medianMs));
+  }
+  const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+  const a = median(ansible);
+  console.log(`ansible-inventory --list ${(a / 1000).toFixed(1)} s (median of the rounds); scaled to a machine where it takes 10 s:`);
+  commands.forEach((c, i) => {
+    const t = median(times[i]);
+    console.log(`  ${c.label.padEnd(40)} ${t.toFixed(0).padStart(5)} ms here, ${((t * 10000) / a).toFixed(0).padStart(5)} ms there`);
+  });
 }

@@ -3,14 +3,16 @@
  * Desired-state speed and memory: on the generated 1,000-cluster / 3,000-host inventory, times
  * `pgsty plan --offline` (human and --json), `pgsty plan --base` against a copy with one changed
  * cluster, and `pgsty render`, whole process. Targets (issue #3): < 3 s and < 500 MB.
- *   node bench/plan.mjs [--clusters 1000] [--runs 3]
+ * With --ansible (and ansible-inventory on PATH), also times the offline plan and render in turns
+ * with `ansible-inventory --list` on the same file, to scale them to issue #2's reference machine.
+ *   node bench/plan.mjs [--clusters 1000] [--runs 3] [--ansible]
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { measure, measureNodeStartup } from "./measure.mjs";
+import { inTurnsWithAnsible, measure, measureNodeStartup } from "./measure.mjs";
 
-const { values } = parseArgs({ options: { clusters: { type: "string", default: "1000" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { clusters: { type: "string", default: "1000" }, runs: { type: "string", default: "3" }, ansible: { type: "boolean", default: false } } });
 const file = `/tmp/pgsty-bench-inv-${values.clusters}.yml`;
 console.log(execFileSync("node", ["bench/gen-inventory.mjs", "--clusters", values.clusters, "--out", file], { encoding: "utf8" }).trim());
 const changed = file.replace(/\.yml$/, "-changed.yml");
@@ -25,5 +27,14 @@ measure("pgsty plan --base (one cluster changed)", ["bin/pgsty", "plan", "--base
 // inodes grew from 3 s to 40 s over successive runs (as deleted trees are reclaimed), which
 // measured the disk, not pgsty
 const renderOut = existsSync("/dev/shm") ? "/dev/shm/pgsty-bench-render" : "/tmp/pgsty-bench-render";
-measure(`pgsty render (secrets masked) into ${renderOut}`, ["bin/pgsty", "render", "-i", file, "--out", renderOut], { runs: 1 });
-rmSync(renderOut, { recursive: true, force: true });
+const render = ["bin/pgsty", "render", "-i", file, "--out", renderOut];
+const clean = () => rmSync(renderOut, { recursive: true, force: true });
+measure(`pgsty render (secrets masked) into ${renderOut}`, render, { runs, before: clean });
+clean();
+if (values.ansible) {
+  inTurnsWithAnsible(file, [
+    { label: "pgsty plan --offline", argv: ["bin/pgsty", "plan", "--offline", "-i", file], runs },
+    { label: "pgsty render", argv: render, runs, before: clean },
+  ]);
+  clean();
+}

@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { measure, measureNodeStartup } from "./measure.mjs";
+import { inTurnsWithAnsible, measure, measureNodeStartup } from "./measure.mjs";
 
 const { values } = parseArgs({ options: { clusters: { type: "string", default: "1000" }, runs: { type: "string", default: "5" }, ansible: { type: "boolean", default: false } } });
 const file = `/tmp/pgsty-bench-inv-${values.clusters}.yml`;
@@ -26,14 +26,4 @@ writeFileSync(quiet, `${readFileSync(file, "utf8")}    haproxy_admin_password: B
 measure("pgsty validate (no warnings)", ["bin/pgsty", "validate", "-i", quiet], { runs });
 measure("pgsty inventory --list", ["bin/pgsty", "inventory", "--list", "-i", file], { runs });
 measure("pgsty inventory --list --defaults", ["bin/pgsty", "inventory", "--list", "--defaults", "-i", file], { runs });
-if (values.ansible) {
-  const ansible = [];
-  const validate = [];
-  for (let round = 0; round < 3; round++) {
-    ansible.push(measure(`ansible-inventory --list (round ${round + 1})`, ["ansible-inventory", "-i", file, "--list"], { runs: 1 }).medianMs);
-    validate.push(measure(`pgsty validate (round ${round + 1})`, ["bin/pgsty", "validate", "-i", file], { runs }).medianMs);
-  }
-  const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-  const [a, v] = [median(ansible), median(validate)];
-  console.log(`ansible-inventory --list ${(a / 1000).toFixed(1)} s, pgsty validate ${v.toFixed(0)} ms (medians of the rounds): ${(a / v).toFixed(0)}x; scaled to a machine where ansible-inventory takes 10 s, validate would take ${((v * 10000) / a).toFixed(0)} ms`);
-}
+if (values.ansible) inTurnsWithAnsible(file, [{ label: "pgsty validate", argv: ["bin/pgsty", "validate", "-i", file], runs }]);
