@@ -54,9 +54,9 @@ export function minMedian(values) {
 
 /**
  * `ansible-inventory --list` on `file`, in three rounds alternating with each command of
- * `commands` ({ label, argv, runs, before }): issue #2 sets its target on a machine where that takes about
- * 10 s, which gives the figures of this VM (whose speed varies by a third from hour to hour) a
- * scale. Prints each command's median and what it would be on such a machine.
+ * `commands` ({ label, argv, runs, before }): issue #2 sets its target on a machine where that
+ * takes about 10 s, which gives the figures of this VM (whose speed varies by a third from hour
+ * to hour) a scale. Prints each command's median and what it would be on such a machine.
  */
 export function inTurnsWithAnsible(file, commands) {
   const ansible = [];

@@ -75,19 +75,18 @@ function roleTasks(ctx: HostContext): TaskDraft[] {
 
 /**
  * The task of a role without a password, one for every cluster with the same target: a default
- * role is the same (frozen) object in every cluster of the same settings (objects/roles.ts), so
- * its task is too, and a plan or render describes it once rather than once per cluster (as the
- * default privileges, decision 14). A role with a password is the cluster's: its verifier is.
+ * role is the same object in every cluster of the same settings (objects/roles.ts; frozen, as
+ * the memo returns it), so its task is too, and a plan or render describes it once rather than
+ * once per cluster (as the default privileges, decision 14). A role with a password is the
+ * cluster's: its verifier is.
  */
 const passwordlessRoles = new WeakMap<object, Map<string, TaskDraft>>();
 
 function passwordlessRoleTask(r: object & { readonly name: string }, target: object, targetId: string): TaskDraft {
-  const make = (): TaskDraft => ({ op: "pg.role", key: r.name, args: { ...r, target }, sensitive: ["password"] });
-  if (!Object.isFrozen(r)) return make();
   let byTarget = passwordlessRoles.get(r);
   if (!byTarget) passwordlessRoles.set(r, (byTarget = new Map()));
   let task = byTarget.get(targetId);
-  if (!task) byTarget.set(targetId, (task = deepFreeze(make())));
+  if (!task) byTarget.set(targetId, (task = deepFreeze({ op: "pg.role", key: r.name, args: { ...r, target }, sensitive: ["password"] })));
   return task;
 }
 
