@@ -171,25 +171,60 @@ async function writeRendered(exp: Expansion, hosts: readonly string[], o: Render
   return { files, sensitive };
 }
 
-/** objects.json: the database objects of the lists, by op, secrets masked, keys sorted. */
+/**
+ * objects.json: the database objects of the lists, by op, secrets masked, keys sorted. Where they
+ * live (`target`: the instance's port, socket directory, dbsu and system users) is written once,
+ * at the top level: every object of a host is in its own instance, and repeating it in each
+ * entry made half of the file (33 KB of 66 KB per host on the bench inventory). An entry whose
+ * target differs from the first entry's keeps its own.
+ */
 function objectsJson(lists: readonly (readonly TaskSpec[])[]): string {
   const objects: Record<string, unknown[]> = {};
-  for (const tasks of lists) for (const t of tasks) if (t.op.startsWith("pg.")) (objects[t.op] ??= []).push(shownArgs(t));
+  let target: ShownEntry | undefined;
+  for (const tasks of lists) {
+    for (const t of tasks) {
+      if (!t.op.startsWith("pg.")) continue;
+      const e = shownEntry(t);
+      target ??= e;
+      (objects[t.op] ??= []).push(e.targetJson === target.targetJson ? e.rest : e.whole);
+    }
+  }
   // each entry is sorted already (sortKeysDeep of the whole, done in parts)
-  const sorted = Object.fromEntries(Object.keys(objects).sort().map((op) => [op, objects[op]]));
+  const sorted: Record<string, unknown> = Object.fromEntries(Object.keys(objects).sort().map((op) => [op, objects[op]]));
+  // after the ops: "target" sorts after every "pg.…"
+  if (target?.whole.target !== undefined) sorted.target = target.whole.target;
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
-/** A task's args masked, keys sorted; once for a task that clusters share (frozen: modules/intern.ts). */
-const shown = new WeakMap<TaskSpec, unknown>();
+/** A task's args as shown (masked, keys sorted): whole, without its target, and that target's JSON. */
+interface ShownEntry {
+  readonly whole: Readonly<Record<string, unknown>>;
+  readonly rest: Readonly<Record<string, unknown>>;
+  readonly targetJson: string | undefined;
+}
 
-function shownArgs(t: TaskSpec): unknown {
-  let v = shown.get(t);
-  if (v === undefined) {
-    v = sortKeysDeep(maskArgs(t.args, t.sensitive));
-    if (Object.isFrozen(t)) shown.set(t, v);
+/** Once for a task that clusters share (frozen: modules/intern.ts). */
+const shown = new WeakMap<TaskSpec, ShownEntry>();
+
+function shownEntry(t: TaskSpec): ShownEntry {
+  let e = shown.get(t);
+  if (e === undefined) {
+    const whole = sortKeysDeep(maskArgs(t.args, t.sensitive)) as Record<string, unknown>;
+    const { target, ...rest } = whole;
+    e = { whole, rest, targetJson: targetJson(t.args.target, target) };
+    if (Object.isFrozen(t)) shown.set(t, e);
   }
-  return v;
+  return e;
+}
+
+const targetTexts = new WeakMap<object, string>();
+
+/** The JSON of a target as shown (`sorted`), once per target object: the tasks of a cluster share one. */
+function targetJson(raw: unknown, sorted: unknown): string | undefined {
+  if (raw === null || typeof raw !== "object") return JSON.stringify(sorted);
+  let text = targetTexts.get(raw);
+  if (text === undefined) targetTexts.set(raw, (text = JSON.stringify(sorted)));
+  return text;
 }
 
 function sortKeysDeep(v: unknown): unknown {

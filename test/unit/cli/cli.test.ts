@@ -165,6 +165,11 @@ describe("pgsty plan / render", () => {
     expect(readFileSync(join(out, "10.10.10.11/etc/pgbouncer/userlist.txt"), "utf8")).not.toContain("SCRAM-SHA-256$");
     const objects = JSON.parse(readFileSync(join(out, "10.10.10.11/objects.json"), "utf8"));
     expect(objects["pg.role"].find((x: { name: string }) => x.name === "test").password).toBe("(sensitive)");
+    // where the objects live is said once, not in each of them
+    expect(objects.target).toMatchObject({ port: 5432, dbsu: "postgres" });
+    const entries = Object.entries(objects).filter(([k]) => k.startsWith("pg.")).flatMap(([, v]) => v as object[]);
+    expect(entries.length).toBeGreaterThan(10);
+    expect(entries.filter((e) => "target" in e)).toEqual([]);
     const full = join(dir, "render-full");
     await run("render", "-i", conf, "-l", "10.10.10.11", "--out", full, "--with-secrets");
     expect(readFileSync(join(full, "10.10.10.11/etc/patroni/patroni.yml"), "utf8")).toContain("Replicator.Example.ChangeMe");
