@@ -41,27 +41,27 @@ describe("bin/pgsty", () => {
   it("starts from the snapshot built by the node on PATH, passing the arguments unchanged", () => {
     const r = launch(join(pkg, "bin/pgsty"));
     expect(r.code).toBe(0);
-    expect(r.args).toEqual(["--snapshot-blob", `${pkg}/bin/../dist/pgsty.blob`, "validate", "-i", "my inventory.yml"]);
+    expect(r.args).toEqual(["--v8-pool-size=0", "--snapshot-blob", `${pkg}/bin/../dist/pgsty.blob`, "validate", "-i", "my inventory.yml"]);
   });
 
   it("starts from the bundle when the blob was built by another node", () => {
     const other = new Date("2026-05-01T00:00:00Z");
     utimesSync(blob, other, other);
-    expect(launch(join(pkg, "bin/pgsty")).args).toEqual([`${pkg}/bin/../dist/main.mjs`, "validate", "-i", "my inventory.yml"]);
+    expect(launch(join(pkg, "bin/pgsty")).args).toEqual(["--v8-pool-size=0", `${pkg}/bin/../dist/main.mjs`, "validate", "-i", "my inventory.yml"]);
   });
 
   it("starts from the bundle when there is no blob, with PGSTY_SNAPSHOT=0, or under NODE_OPTIONS", () => {
-    expect(launch(join(pkg, "bin/pgsty"), { PGSTY_SNAPSHOT: "0" }).args[0]).toBe(`${pkg}/bin/../dist/main.mjs`);
+    expect(launch(join(pkg, "bin/pgsty"), { PGSTY_SNAPSHOT: "0" }).args[1]).toBe(`${pkg}/bin/../dist/main.mjs`);
     // node refuses a snapshot under V8 flags it was not built with (exit 14): NODE_OPTIONS may hold some
-    expect(launch(join(pkg, "bin/pgsty"), { NODE_OPTIONS: "--max-old-space-size=4096" }).args[0]).toBe(`${pkg}/bin/../dist/main.mjs`);
+    expect(launch(join(pkg, "bin/pgsty"), { NODE_OPTIONS: "--max-old-space-size=4096" }).args[1]).toBe(`${pkg}/bin/../dist/main.mjs`);
     rmSync(blob);
-    expect(launch(join(pkg, "bin/pgsty")).args[0]).toBe(`${pkg}/bin/../dist/main.mjs`);
+    expect(launch(join(pkg, "bin/pgsty")).args[1]).toBe(`${pkg}/bin/../dist/main.mjs`);
   });
 
   it("finds its package through a symlink, as npx's node_modules/.bin/pgsty", () => {
     const link = join(dir, "pgsty-link");
     symlinkSync(join(pkg, "bin/pgsty"), link);
-    expect(launch(link).args.slice(0, 2)).toEqual(["--snapshot-blob", `${pkg}/bin/../dist/pgsty.blob`]);
+    expect(launch(link).args.slice(1, 3)).toEqual(["--snapshot-blob", `${pkg}/bin/../dist/pgsty.blob`]);
   });
 
   it("starts node without NODE_EXTRA_CA_CERTS, passing it on under another name for pgsty to put back", () => {
@@ -74,6 +74,14 @@ describe("bin/pgsty", () => {
     // an empty value is passed on as it is; none, nothing
     expect(launch(join(pkg, "bin/pgsty"), { NODE_EXTRA_CA_CERTS: "" }).stderr).toBe("NODE_EXTRA_CA_CERTS=(unset)\nPGSTY_NODE_EXTRA_CA_CERTS=\n");
     expect(launch(join(pkg, "bin/pgsty")).stderr).toBe("NODE_EXTRA_CA_CERTS=(unset)\nPGSTY_NODE_EXTRA_CA_CERTS=(unset)\n");
+  });
+
+  it("sizes V8's background threads to the cores but one, at least one (the real node)", () => {
+    // what --v8-pool-size=0 means to node: with one core allowed, one thread, not the 4 of the default
+    const threads = (cores: string) =>
+      Number(spawnSync("taskset", ["-c", cores, process.execPath, "--v8-pool-size=0", "-e", "setTimeout(() => console.log(require('fs').readdirSync('/proc/self/task').length), 50)"], { encoding: "utf8" }).stdout);
+    const usual = Number(spawnSync(process.execPath, ["-e", "setTimeout(() => console.log(require('fs').readdirSync('/proc/self/task').length), 50)"], { encoding: "utf8" }).stdout);
+    expect(threads("0")).toBe(usual - 3);
   });
 
   it("says so when node is not on PATH", () => {
