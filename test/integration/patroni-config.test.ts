@@ -198,6 +198,9 @@ const BOOT_SKIP = skipReason(["patroni", "etcd", "unshare", "ip", "curl", "runus
 const BOOT_SCRIPT = `set -u
 T=$1 IP=$2
 ip link set lo up && ip addr add $IP/32 dev lo
+# PostgreSQL's shared memory segments in a /dev/shm of this namespace's own: one it leaves behind
+# (killed with the namespace before its shutdown ends) goes with it, not into this machine's memory
+mount -t tmpfs -o mode=1777,size=256m boot-shm /dev/shm
 etcd --config-file $T/etcd.yml > $T/etcd.log 2>&1 & EP=$!
 runuser -u postgres -- env HOME=$T /usr/bin/patroni $T/patroni.yml > $T/patroni.out 2>&1 & PP=$!
 code=000
