@@ -3,8 +3,10 @@
  * the same on many hosts (every node's /etc/patroni, every member's data directory), and hosts
  * that hold the same frozen draft share its spec and its change's summary (plan/expand.ts,
  * plan/desired.ts: frozen means shared, as with modules/memo.ts). Bounded: cleared when full, as
- * a cache may be. Pure; must not import anything but types.
+ * a cache may be. Drafts are deep-frozen: what they hold (a target, a list) is shared as well.
+ * Pure; must not import anything but types and ../freeze.ts.
  */
+import { deepFreeze } from "../freeze.js";
 import type { TaskDraft } from "../plan/types.js";
 
 /** Drafts by scope (see internTaskIn; "" for internTask), then id. */
@@ -32,9 +34,8 @@ export function internTaskIn(scope: string, id: string, make: () => TaskDraft): 
       interned.set(scope, (byId = new Map()));
       count = 0;
     }
-    t = make();
-    Object.freeze(t.args);
-    byId.set(id, Object.freeze(t));
+    t = deepFreeze(make());
+    byId.set(id, t);
     count++;
   }
   return t;

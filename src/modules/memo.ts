@@ -15,8 +15,9 @@
  * Bounded, so memory stays flat on 3,000 hosts: hosts are expanded in inventory order, the
  * members of a cluster next to each other, and the most recent results catch the repeats.
  * Lives as long as the model (a WeakMap on it): nothing outlives a command.
- * Pure; must not import anything but types.
+ * Pure; must not import anything but types and ../freeze.ts.
  */
+import { deepFreeze } from "../freeze.js";
 import type { HostContext, NodeSize } from "./context.js";
 
 /** What one read saw: a context field, a var, a node-size field, or whether a var exists. */
@@ -90,26 +91,6 @@ function sameReads(ctx: HostContext, reads: Read[]): boolean {
     return false;
   }
   return true;
-}
-
-/** `v`, frozen with everything it holds (what sharedAcrossHosts does to the results it shares). */
-export function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    // no call per string or number: results hold thousands of them
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const x: unknown = v[i];
-        if (x !== null && typeof x === "object") deepFreeze(x);
-      }
-    } else {
-      for (const k of Object.keys(v)) {
-        const x: unknown = (v as Record<string, unknown>)[k];
-        if (x !== null && typeof x === "object") deepFreeze(x);
-      }
-    }
-  }
-  return v;
 }
 
 function readAgain(ctx: HostContext, [kind, key]: Read): unknown {

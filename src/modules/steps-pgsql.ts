@@ -20,7 +20,7 @@ import { renderPgbHba, renderPgHba } from "./pgsql/hba.js";
 import { desiredObjects } from "./pgsql/objects.js";
 import { PATRONI_CONFIG_PATH, patroniDynamicConfig, renderPatroniConfig } from "./pgsql/patroni.js";
 import { internTaskIn } from "./intern.js";
-import { deepFreeze, sharedAcrossHosts } from "./memo.js";
+import { sharedAcrossHosts } from "./memo.js";
 import { isPgHost, servesHaproxy } from "./steps-node.js";
 
 const patroniManaged = (ctx: HostContext) => isPgHost(ctx) && ctx.vars.patroni_enabled !== false;
@@ -67,27 +67,13 @@ function roleTasks(ctx: HostContext): TaskDraft[] {
   return [...roles.map((r): TaskDraft => {
     // the server must hold the very verifier pgbouncer's userlist has: pgbouncer logs in with it
     const plain = "password" in r && typeof r.password === "string" && r.password !== "" ? r.password : undefined;
-    if (plain === undefined) return passwordlessRoleTask(r, target, targetId);
+    // A role without a password (a default role) holds nothing of its cluster's: one task for every
+    // cluster with the same target, which a plan or render describes once (decision 14). A role
+    // with a password is the cluster's: its verifier is.
+    if (plain === undefined) return internTaskIn(targetId, `role\0${JSON.stringify(r)}`, () => ({ op: "pg.role", key: r.name, args: { ...r, target }, sensitive: ["password"] }));
     const password = isPasswordHash(plain) ? plain : deferredSecret(["scram", plain, r.name, cluster], () => pgbouncerSecret(plain, r.name, cluster));
     return { op: "pg.role", key: r.name, args: { ...r, password, target }, sensitive: ["password"] };
   }), undeclared];
-}
-
-/**
- * The task of a role without a password, one for every cluster with the same target: a default
- * role is the same object in every cluster of the same settings (objects/roles.ts; frozen, as
- * the memo returns it), so its task is too, and a plan or render describes it once rather than
- * once per cluster (as the default privileges, decision 14). A role with a password is the
- * cluster's: its verifier is.
- */
-const passwordlessRoles = new WeakMap<object, Map<string, TaskDraft>>();
-
-function passwordlessRoleTask(r: object & { readonly name: string }, target: object, targetId: string): TaskDraft {
-  let byTarget = passwordlessRoles.get(r);
-  if (!byTarget) passwordlessRoles.set(r, (byTarget = new Map()));
-  let task = byTarget.get(targetId);
-  if (!task) byTarget.set(targetId, (task = deepFreeze({ op: "pg.role", key: r.name, args: { ...r, target }, sensitive: ["password"] })));
-  return task;
 }
 
 function databaseTasks(ctx: HostContext): TaskDraft[] {

@@ -3,9 +3,10 @@
  * "has a default" in the type (so `HostVars` knows which vars are always set), small reusable
  * value schemas (ports, YAML 1.1 y/n flags, pool modes), and `stringOr()` for list items that may
  * be written as a plain name or as an object. Everything is built once at module load.
- * Pure: imports only zod and ./param.ts; must not import I/O modules.
+ * Pure: imports only zod, ./param.ts and ../../freeze.ts; must not import I/O modules.
  */
 import * as z from "zod";
+import { deepFreeze } from "../../freeze.js";
 import { param, type Level, type ParamSpec, type Sensitive } from "./param.js";
 
 /** A parameter definition as the group files write it (name and group are filled in later). */
@@ -15,16 +16,7 @@ export type DefaultedParam<T> = ParamDef<T> & { readonly default: T };
 /** A parameter that is unset unless the inventory writes it. */
 export type OptionalParam<T> = ParamDef<T> & { readonly default: undefined };
 
-/** Freeze a default value deeply: defaults are shared by every host and must never be mutated. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-/** A parameter with a documented default; the default is frozen. */
+/** A parameter with a documented default; the default is frozen (defaults are shared by every host). */
 export function withDefault<T>(
   schema: z.ZodType<T>,
   level: Level,
