@@ -76,20 +76,27 @@ function roleTasks(ctx: HostContext): TaskDraft[] {
   }), undeclared];
 }
 
+/** A number per list, the same while it lives: an id for a frozen list that drafts hold by identity. */
+const listIds = new WeakMap<object, number>();
+let lastListId = 0;
+function listId(list: readonly unknown[]): number {
+  let id = listIds.get(list);
+  if (id === undefined) listIds.set(list, (id = ++lastListId));
+  return id;
+}
+
 function databaseTasks(ctx: HostContext): TaskDraft[] {
   const o = objectsOf(ctx).value;
   const target = pgTarget(ctx);
   const database = (d: (typeof o.databases)[number]): TaskDraft => ({ op: "pg.database", key: d.name, args: { ...d, target } });
   const targetId = JSON.stringify(target);
-  const privileges = (p: (typeof o.defaultPrivileges)[number], databases: readonly string[], suffix = ""): TaskDraft => {
-    // a plain grant and a grant with grant option of the same tuple are two tasks
-    // joined, so that the key every member's change keeps is one flat string
-    const key = [p.role, ":", p.schema ?? "*", ":", p.objectType, ":", p.grantee, ":", p.action, p.grantOption ? ":option" : "", suffix].join("");
+  const privileges = (p: (typeof o.defaultPrivileges)[number], databases: readonly string[], key: string): TaskDraft => {
     // The default privileges of the built-in databases (the dbsu's, the admin's) are the same in
     // every cluster: one draft for all of them, which the plan describes once (intern.ts). The id
-    // holds every field of the args, in order, the target as the scope.
-    const id = ["privileges", key, p.schema === undefined ? "" : `schema=${p.schema}`, p.privileges.join(","), databases.join(",")].join("\0");
-    return internTaskIn(targetId, id, () => ({ op: "pg.default_privileges", key, args: { ...p, databases, target } }));
+    // holds every field of the args, the target as the scope; the grants by identity (one frozen
+    // list per pg_default_privileges value, which clusters inherit).
+    const id = ["privileges", key, databases.join(","), listId(p.grants)].join("\0");
+    return internTaskIn(targetId, id, () => ({ op: "pg.default_privileges", key, args: { role: p.role, databases, grants: p.grants, target } }));
   };
   // Order: the built-in databases and their default privileges (template1's above all), then the
   // other databases and theirs. A new database copies template1's default privileges, so what it
@@ -101,8 +108,8 @@ function databaseTasks(ctx: HostContext): TaskDraft[] {
   for (const p of o.defaultPrivileges) {
     const own = p.databases.filter((d) => builtin.has(d));
     const rest = p.databases.filter((d) => !builtin.has(d));
-    if (own.length) before.push(privileges(p, own));
-    if (rest.length) after.push(privileges(p, rest, own.length ? `@${rest.join(",")}` : ""));
+    if (own.length) before.push(privileges(p, own, p.role));
+    if (rest.length) after.push(privileges(p, rest, own.length ? `${p.role}@${rest.join(",")}` : p.role));
   }
   return [
     ...o.databases.filter((d) => builtin.has(d.name)).map(database),

@@ -1,22 +1,23 @@
 /**
- * Op `pg.default_privileges`: default privileges of objects one role creates, for one grantee and
- * object type, optionally in one schema, in each listed database (args: DesiredDefaultPrivilege
- * plus `target`). Compared with pg_default_acl as the server applies it: a global entry replaces
- * the built-in defaults (the creator has everything; PUBLIC may EXECUTE functions and USE types),
- * a schema entry only adds to them. `grant` needs the privileges granted (with grant option when
- * asked; an option nobody asked for is left alone); `revoke` needs them not granted. Privileges
- * the inventory does not mention are not this op's business.
+ * Op `pg.default_privileges`: the default privileges of objects one role creates, in each listed
+ * database (args: DesiredDefaultPrivileges plus `target`): every grant of pg_default_privileges
+ * for that creator, each for one grantee and object type, optionally in one schema. Compared with
+ * pg_default_acl as the server applies it: a global entry replaces the built-in defaults (the
+ * creator has everything; PUBLIC may EXECUTE functions and USE types), a schema entry only adds
+ * to them. `grant` needs the privileges granted (with grant option when asked; an option nobody
+ * asked for is left alone); `revoke` needs them not granted. Privileges the inventory does not
+ * mention are not this op's business. What a database lacks is changed in one transaction.
  */
 import type { FactSet } from "../facts/fact.js";
 import type { PgDefaultAcl, PgDefaultAclFact } from "../facts/pg-objects.js";
 import type { PgDatabasesFact } from "../facts/pg-catalog.js";
 import type { PgAclItem } from "../facts/pg-shell.js";
 import { DEFAULT_PRIVILEGE_TYPES } from "../modules/pgsql/objects/privileges.js";
-import type { DesiredDefaultPrivilege } from "../modules/pgsql/objects/types.js";
+import type { DefaultPrivilegeGrant, DesiredDefaultPrivileges } from "../modules/pgsql/objects/types.js";
 import type { Action, FieldChange, TaskSpec } from "../plan/types.js";
 import { isUnobservable, unobservable, type ApplyContext, type Op, type OpDiff, type Unobservable } from "./op.js";
 import { field, isStandby, pgNeeds, readPgFact, STANDBY, STANDBY_DIFF, taskTarget, unknownDiff, type Standby } from "./pg-common.js";
-import { quoteGrantee, quoteIdent, runBatches, sql, type SqlBatch } from "./sql.js";
+import { quoteGrantee, quoteIdent, runBatches, sql, type Sql, type SqlBatch } from "./sql.js";
 
 /** pg_default_acl of each listed database; undefined: not readable yet (the database is not created). */
 export interface DefaultPrivilegesState {
@@ -29,17 +30,25 @@ export interface DefaultPrivilegesPlan {
   readonly batches: readonly SqlBatch[];
 }
 
-const args = (task: TaskSpec) => task.args as unknown as DesiredDefaultPrivilege;
+const args = (task: TaskSpec) => task.args as unknown as DesiredDefaultPrivileges;
+
+/** Where a grant applies: whose objects, of which type, in which schema (all when undefined), for whom. */
+export interface GrantScope {
+  readonly role: string;
+  readonly schema?: string;
+  readonly objectType: DefaultPrivilegeGrant["objectType"];
+  readonly grantee: string;
+}
 
 /** What the server uses when the creator has no global entry for the type. */
-function builtinDefault(p: DesiredDefaultPrivilege): PgAclItem[] {
+function builtinDefault(p: GrantScope): PgAclItem[] {
   const own = DEFAULT_PRIVILEGE_TYPES[p.objectType].map((privilege) => ({ grantee: p.role, privilege, grantable: false }));
   const pub = p.objectType === "FUNCTIONS" ? ["EXECUTE"] : p.objectType === "TYPES" ? ["USAGE"] : [];
   return [...own, ...pub.map((privilege) => ({ grantee: "PUBLIC", privilege, grantable: false }))];
 }
 
 /** What the grantee gets today from this creator in this scope. */
-export function effectivePrivileges(p: DesiredDefaultPrivilege, entries: readonly PgDefaultAcl[]): PgAclItem[] {
+export function effectivePrivileges(p: GrantScope, entries: readonly PgDefaultAcl[]): PgAclItem[] {
   const row = entries.find((e) => e.role === p.role && e.schema === (p.schema ?? null) && e.objectType === p.objectType);
   const acl = row ? row.acl : p.schema === undefined ? builtinDefault(p) : [];
   return acl.filter((a) => a.grantee === p.grantee);
@@ -48,41 +57,67 @@ export function effectivePrivileges(p: DesiredDefaultPrivilege, entries: readonl
 const text = (acl: readonly PgAclItem[], order: readonly string[]) =>
   order.flatMap((p) => acl.filter((a) => a.privilege === p).map((a) => `${p}${a.grantable ? "*" : ""}`)).join(", ");
 
-function checked(p: DesiredDefaultPrivilege): string[] {
-  const known = DEFAULT_PRIVILEGE_TYPES[p.objectType];
-  if (!known) throw new Error(`unknown object type ${String(p.objectType)}`);
-  const bad = p.privileges.filter((x) => !known.includes(x));
-  if (bad.length) throw new Error(`${bad.join(", ")} is not a privilege on ${p.objectType}`);
-  return known.filter((x) => p.privileges.includes(x));
+function checked(g: DefaultPrivilegeGrant): string[] {
+  const known = DEFAULT_PRIVILEGE_TYPES[g.objectType];
+  if (!known) throw new Error(`unknown object type ${String(g.objectType)}`);
+  const bad = g.privileges.filter((x) => !known.includes(x));
+  if (bad.length) throw new Error(`${bad.join(", ")} is not a privilege on ${g.objectType}`);
+  return known.filter((x) => g.privileges.includes(x));
 }
 
-/** The plan of one task against the live default ACLs. */
-export function planDefaultPrivileges(p: DesiredDefaultPrivilege, state: DefaultPrivilegesState): DefaultPrivilegesPlan {
-  const privileges = checked(p);
-  const order = DEFAULT_PRIVILEGE_TYPES[p.objectType];
-  const scope = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(p.role)}${p.schema === undefined ? "" : ` IN SCHEMA ${quoteIdent(p.schema)}`}`;
+/** `TABLES to r`, `TABLES in app to r`: what a field of the plan is about, after its database. */
+const scopeLabel = (g: DefaultPrivilegeGrant) => `${g.objectType}${g.schema === undefined ? "" : ` in ${g.schema}`} to ${g.grantee}`;
+
+/**
+ * The plan of one creator's grants against the live default ACLs: per database, one field per
+ * (schema, type, grantee) that changes (what the grantee holds before and after), and one
+ * transaction of the statements that make it so.
+ */
+export function planDefaultPrivileges(p: DesiredDefaultPrivileges, state: DefaultPrivilegesState): DefaultPrivilegesPlan {
+  const checkedGrants = p.grants.map((g) => ({ g, privileges: checked(g) }));
   const fields: FieldChange[] = [];
   const batches: SqlBatch[] = [];
+  // create: nothing any grant asks for is there yet, and nothing is revoked
   let fresh = true;
   for (const database of p.databases) {
     // a database not created yet has none of its own (pgsql.db creates it before this task)
-    const cur = effectivePrivileges(p, state.databases.get(database) ?? []);
-    const holds = (x: string) => cur.some((a) => a.privilege === x && (a.grantable || !(p.action === "grant" && p.grantOption)));
-    const change = p.action === "grant" ? privileges.filter((x) => !holds(x)) : privileges.filter((x) => cur.some((a) => a.privilege === x));
-    if (!change.length) continue;
-    if (privileges.some((x) => cur.some((a) => a.privilege === x))) fresh = false;
-    const after: PgAclItem[] = p.action === "grant"
-      ? [...cur.filter((a) => !change.includes(a.privilege)), ...change.map((privilege) => ({ grantee: p.grantee, privilege, grantable: p.grantOption }))]
-      : cur.filter((a) => !change.includes(a.privilege));
-    fields.push(field(database, text(cur, order) || undefined, text(after, order) || "none"));
-    const list = change.join(", ");
-    const statement = p.action === "grant"
-      ? `${scope} GRANT ${list} ON ${p.objectType} TO ${quoteGrantee(p.grantee)}${p.grantOption ? " WITH GRANT OPTION" : ""}`
-      : `${scope} REVOKE ${list} ON ${p.objectType} FROM ${quoteGrantee(p.grantee)}`;
-    batches.push({ database, transaction: true, statements: [sql(statement)] });
+    const entries = state.databases.get(database) ?? [];
+    const statements: Sql[] = [];
+    // the grants of one (schema, type, grantee) are next to each other (sorted) and hold
+    // different privileges: each is applied to what the ones before it left
+    let scope = "", before: PgAclItem[] = [], after: PgAclItem[] = [], order: readonly string[] = [];
+    const close = () => {
+      if (scope !== "" && text(before, order) !== text(after, order)) fields.push(field(`${database}: ${scope}`, text(before, order) || undefined, text(after, order) || "none"));
+    };
+    for (const { g, privileges } of checkedGrants) {
+      const label = scopeLabel(g);
+      if (label !== scope) {
+        close();
+        scope = label;
+        before = effectivePrivileges({ ...g, role: p.role }, entries);
+        after = before;
+        order = DEFAULT_PRIVILEGE_TYPES[g.objectType];
+      }
+      const cur = after;
+      const holds = (x: string) => cur.some((a) => a.privilege === x && (a.grantable || !(g.action === "grant" && g.grantOption)));
+      const change = g.action === "grant" ? privileges.filter((x) => !holds(x)) : privileges.filter((x) => cur.some((a) => a.privilege === x));
+      // a grant held already (some of it) means the creator's grants are there in part
+      if (g.action === "revoke" ? change.length > 0 : privileges.some((x) => cur.some((a) => a.privilege === x))) fresh = false;
+      if (!change.length) continue;
+      after = g.action === "grant"
+        ? [...cur.filter((a) => !change.includes(a.privilege)), ...change.map((privilege) => ({ grantee: g.grantee, privilege, grantable: g.grantOption }))]
+        : cur.filter((a) => !change.includes(a.privilege));
+      const head = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(p.role)}${g.schema === undefined ? "" : ` IN SCHEMA ${quoteIdent(g.schema)}`}`;
+      const list = change.join(", ");
+      statements.push(sql(g.action === "grant"
+        ? `${head} GRANT ${list} ON ${g.objectType} TO ${quoteGrantee(g.grantee)}${g.grantOption ? " WITH GRANT OPTION" : ""}`
+        : `${head} REVOKE ${list} ON ${g.objectType} FROM ${quoteGrantee(g.grantee)}`));
+    }
+    close();
+    if (statements.length) batches.push({ database, transaction: true, statements });
   }
   if (!batches.length) return { action: "noop", fields: [], batches: [] };
-  return { action: p.action === "grant" && fresh ? "create" : "update", fields, batches };
+  return { action: fresh ? "create" : "update", fields, batches };
 }
 
 function observe(task: TaskSpec, facts: FactSet): DefaultPrivilegesState | Standby | Unobservable {

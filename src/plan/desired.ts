@@ -263,12 +263,19 @@ export function describeArgs(args: Readonly<Record<string, unknown>>): string {
     if (k === "name" || k === "path" || k === "unit" || k === "target" || v === undefined || v === null) continue;
     if (v === true) parts.push(k);
     else if (v === false) parts.push(`!${k}`);
-    else if (Array.isArray(v)) parts.push(`${k}=[${v.map((x) => (typeof x === "object" && x !== null ? String((x as { name?: unknown }).name ?? "{…}") : String(x))).join(",")}]`);
+    else if (Array.isArray(v)) parts.push(`${k}=[${listSummary(v)}]`);
     else if (typeof v === "object") parts.push(`${k}={${Object.keys(v).length}}`);
     else parts.push(`${k}=${v === MASK ? MASK : String(v)}`);
   }
   const s = parts.join(", ");
   return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
+
+/** `a,b` for names and scalars; `12 items` for objects without a name (a default privilege's grants), whose `{…},{…},…` said nothing. */
+function listSummary(v: readonly unknown[]): string {
+  const named = (x: unknown) => typeof x !== "object" || x === null || (x as { name?: unknown }).name !== undefined;
+  if (v.length > 0 && !v.some(named)) return v.length === 1 ? "1 item" : `${v.length} items`;
+  return v.map((x) => (typeof x === "object" && x !== null ? String((x as { name?: unknown }).name ?? "{…}") : String(x))).join(",");
 }
 
 function finish(mode: Plan["mode"], playbook: string, steps: PlanStep[], meta: PlanMeta): Plan {

@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { PgDefaultAcl } from "../../../src/facts/pg-objects.js";
-import type { DesiredDefaultPrivilege } from "../../../src/modules/pgsql/objects/types.js";
-import { effectivePrivileges, pgDefaultPrivilegesOp, planDefaultPrivileges } from "../../../src/ops/pg-default-privileges.js";
+import type { DefaultPrivilegeGrant, DesiredDefaultPrivileges } from "../../../src/modules/pgsql/objects/types.js";
+import { effectivePrivileges, pgDefaultPrivilegesOp, planDefaultPrivileges, type GrantScope } from "../../../src/ops/pg-default-privileges.js";
 import type { TaskSpec } from "../../../src/plan/types.js";
 import { facts, fakeConnector } from "./pg-helpers.js";
 
-const want = (o: Partial<DesiredDefaultPrivilege> = {}): DesiredDefaultPrivilege => ({
-  role: "postgres", objectType: "TABLES", grantee: "dbrole_readonly", action: "grant", privileges: ["SELECT"], grantOption: false,
-  databases: ["meta", "postgres"], ...o,
+type One = DefaultPrivilegeGrant & Pick<DesiredDefaultPrivileges, "role" | "databases">;
+/** One creator with one grant (`o` overrides either part). */
+const want = (o: Partial<One> = {}): DesiredDefaultPrivileges & GrantScope => {
+  const { role = "postgres", databases = ["meta", "postgres"], ...g } = o;
+  const grant: DefaultPrivilegeGrant = { objectType: "TABLES", grantee: "dbrole_readonly", action: "grant", privileges: ["SELECT"], grantOption: false, ...g };
+  return { role, databases, grants: [grant], ...grant };
+};
+const creator = (grants: Partial<DefaultPrivilegeGrant>[], databases = ["meta"]): DesiredDefaultPrivileges => ({
+  role: "postgres", databases, grants: grants.map((g) => ({ objectType: "TABLES", grantee: "dbrole_readonly", action: "grant", privileges: ["SELECT"], grantOption: false, ...g })),
 });
 const acl = (role: string, objectType: PgDefaultAcl["objectType"], items: [string, string, boolean?][], schema: string | null = null): PgDefaultAcl => ({
   role, schema, objectType, acl: items.map(([grantee, privilege, grantable]) => ({ grantee, privilege, grantable: grantable ?? false })),
@@ -44,8 +50,8 @@ describe("pg.default_privileges: plan", () => {
       `[postgres] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT INSERT, SELECT, UPDATE ON TABLES TO "dbrole_readonly"`,
     ]);
     expect(p.fields).toEqual([
-      { field: "meta", before: "SELECT", after: "INSERT, SELECT, UPDATE" },
-      { field: "postgres", after: "INSERT, SELECT, UPDATE" },
+      { field: "meta: TABLES to dbrole_readonly", before: "SELECT", after: "INSERT, SELECT, UPDATE" },
+      { field: "postgres: TABLES to dbrole_readonly", after: "INSERT, SELECT, UPDATE" },
     ]);
     expect(planDefaultPrivileges(want(), live({ meta: [], postgres: [] })).action).toBe("create");
   });
@@ -63,7 +69,7 @@ describe("pg.default_privileges: plan", () => {
     expect(planDefaultPrivileges(want(), live({ meta: rows, postgres: rows }))).toEqual({ action: "noop", fields: [], batches: [] });
     const p = planDefaultPrivileges(want({ grantOption: true, databases: ["meta"] }), live({ meta: rows }));
     expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT SELECT ON TABLES TO "dbrole_readonly" WITH GRANT OPTION`]);
-    expect(p.fields).toEqual([{ field: "meta", before: "SELECT", after: "SELECT*" }]);
+    expect(p.fields).toEqual([{ field: "meta: TABLES to dbrole_readonly", before: "SELECT", after: "SELECT*" }]);
     const withOption = [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT", true]])];
     expect(planDefaultPrivileges(want({ grantOption: true, databases: ["meta"] }), live({ meta: withOption })).action).toBe("noop");
     expect(planDefaultPrivileges(want({ databases: ["meta"] }), live({ meta: withOption })).action).toBe("noop");
@@ -72,7 +78,7 @@ describe("pg.default_privileges: plan", () => {
   it("revokes what is granted (the built-in EXECUTE of PUBLIC included), in a schema when asked", () => {
     const p = planDefaultPrivileges(want({ objectType: "FUNCTIONS", grantee: "PUBLIC", action: "revoke", privileges: ["EXECUTE"], databases: ["meta"] }), live({ meta: [] }));
     expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`]);
-    expect(p.fields).toEqual([{ field: "meta", before: "EXECUTE", after: "none" }]);
+    expect(p.fields).toEqual([{ field: "meta: FUNCTIONS to PUBLIC", before: "EXECUTE", after: "none" }]);
     const inSchema = want({ schema: "app", action: "revoke", databases: ["meta"] });
     expect(planDefaultPrivileges(inSchema, live({ meta: [] })).action).toBe("noop");
     expect(sqlOf(planDefaultPrivileges(inSchema, live({ meta: [acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]], "app")] })))).toEqual([
@@ -88,8 +94,53 @@ describe("pg.default_privileges: plan", () => {
   });
 });
 
+describe("pg.default_privileges: one creator's grants together", () => {
+  it("each database that lacks some gets one transaction of them all; a field per grantee and type that changes", () => {
+    const p = planDefaultPrivileges(creator([
+      { objectType: "FUNCTIONS", grantee: "dbrole_readonly", privileges: ["EXECUTE"] },
+      { objectType: "SCHEMAS", grantee: "dbrole_readonly", privileges: ["USAGE"] },
+      { objectType: "TABLES", grantee: "dbrole_readonly", privileges: ["SELECT"] },
+    ], ["meta", "postgres"]), live({
+      meta: [acl("postgres", "SCHEMAS", [["dbrole_readonly", "USAGE"]]), acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]])],
+      postgres: [acl("postgres", "FUNCTIONS", [["dbrole_readonly", "EXECUTE"]]), acl("postgres", "SCHEMAS", [["dbrole_readonly", "USAGE"]]), acl("postgres", "TABLES", [["dbrole_readonly", "SELECT"]])],
+    }));
+    expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT EXECUTE ON FUNCTIONS TO "dbrole_readonly"`]);
+    expect(p.fields).toEqual([{ field: "meta: FUNCTIONS to dbrole_readonly", after: "EXECUTE" }]);
+    // some of what the creator's grants ask for was there: an update, not a creation
+    expect(p.action).toBe("update");
+    const fresh = planDefaultPrivileges(creator([{ objectType: "SCHEMAS", privileges: ["USAGE"] }, { privileges: ["SELECT"] }], ["meta", "postgres"]), live({ meta: [], postgres: [] }));
+    expect(fresh.action).toBe("create");
+    expect(fresh.batches.map((b) => [b.database, b.transaction, b.statements.length])).toEqual([["meta", true, 2], ["postgres", true, 2]]);
+  });
+
+  it("the grants of one grantee and type are one field: applied in turn, each to what the one before left", () => {
+    // what REVOKE INSERT after GRANT SELECT, INSERT, and UPDATE WITH GRANT OPTION leave (objects-privileges.test.ts)
+    const p = planDefaultPrivileges(creator([
+      { grantee: "r", privileges: ["SELECT"] },
+      { grantee: "r", privileges: ["UPDATE"], grantOption: true },
+      { grantee: "r", action: "revoke", privileges: ["INSERT"] },
+    ]), live({ meta: [acl("postgres", "TABLES", [["r", "INSERT"], ["r", "SELECT"]])] }));
+    expect(sqlOf(p)).toEqual([
+      `[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" GRANT UPDATE ON TABLES TO "r" WITH GRANT OPTION; ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" REVOKE INSERT ON TABLES FROM "r"`,
+    ]);
+    expect(p.fields).toEqual([{ field: "meta: TABLES to r", before: "INSERT, SELECT", after: "SELECT, UPDATE*" }]);
+    expect(p.action).toBe("update");
+  });
+
+  it("a revoke makes an update even where nothing was granted before", () => {
+    const p = planDefaultPrivileges(creator([{ objectType: "FUNCTIONS", grantee: "PUBLIC", action: "revoke", privileges: ["EXECUTE"] }]), live({ meta: [] }));
+    expect(p.action).toBe("update");
+  });
+
+  it("in a schema: labelled with it, apart from the same grant everywhere", () => {
+    const p = planDefaultPrivileges(creator([{ grantee: "r" }, { grantee: "r", schema: "app" }]), live({ meta: [acl("postgres", "TABLES", [["r", "SELECT"]])] }));
+    expect(p.fields).toEqual([{ field: "meta: TABLES in app to r", after: "SELECT" }]);
+    expect(sqlOf(p)).toEqual([`[meta] ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "app" GRANT SELECT ON TABLES TO "r"`]);
+  });
+});
+
 describe("pg.default_privileges op", () => {
-  const task = (p: DesiredDefaultPrivilege): TaskSpec => ({ step: "pgsql.db", op: "pg.default_privileges", key: "k", args: { ...p } });
+  const task = (p: DesiredDefaultPrivileges): TaskSpec => ({ step: "pgsql.db", op: "pg.default_privileges", key: "k", args: { role: p.role, databases: p.databases, grants: p.grants } });
   const per = (m: Record<string, PgDefaultAcl[]>, errors: Record<string, string> = {}) => ({ databases: new Map(Object.entries(m)), errors: new Map(Object.entries(errors)) });
   const server = (recovery = false) => ({ version: 150000, recovery, databases: new Map() });
 

@@ -206,7 +206,7 @@ describe("an offline plan's steps", () => {
     expect(plan.summary.restarts).toBe(all.filter((c) => c.effect === "restart").length);
     // written in pieces, the view is the same text, line for line
     const pieces: string[] = [];
-    writePlanHuman(plan, { color: false, label: label(model) }, (t) => pieces.push(t), 200);
+    writePlanHuman(plan, { color: false, label: label(model) }, (t) => pieces.push(t), 100);
     expect(pieces.length).toBeGreaterThan(50);
     expect(pieces.every((p) => p.endsWith("\n"))).toBe(true);
     expect(pieces.join("")).toBe(`${renderPlanHuman(plan, { color: false, label: label(model) })}\n`);

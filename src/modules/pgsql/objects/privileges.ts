@@ -5,6 +5,8 @@
  * - the dbsu, the admin user and dbrole_admin (when declared), in template1, postgres and every
  *   database (as Pigsty's init script does in template1/postgres, which clones then inherit);
  * - each database owner, in the databases it owns (as Pigsty's per-database script does).
+ * One entry per creator, holding the folded grants: the same (frozen) list for every creator of
+ * every cluster that inherits the same pg_default_privileges (docs/architecture.md, decision 27).
  * An empty pg_default_privileges means none (Pigsty's per-database script falls back to a
  * hard-coded copy of the defaults; pgsty does not). A string that does not parse is an error
  * diagnostic, never an exception. Pure: must not import I/O modules.
@@ -15,7 +17,7 @@ import type { HostContext } from "../../context.js";
 import { desiredDatabases } from "./databases.js";
 import { systemUsers } from "./roles.js";
 import { compareText } from "./settings.js";
-import type { DefaultPrivilegeObjectType, Desired, DesiredDatabase, DesiredDefaultPrivilege, SystemUsers } from "./types.js";
+import type { DefaultPrivilegeGrant, DefaultPrivilegeObjectType, Desired, DesiredDatabase, DesiredDefaultPrivileges, SystemUsers } from "./types.js";
 
 /** Privileges of each object type, in catalog (aclitem) order; MAINTAIN needs PostgreSQL 17. */
 export const DEFAULT_PRIVILEGE_TYPES: { readonly [T in DefaultPrivilegeObjectType]: readonly string[] } = {
@@ -146,10 +148,9 @@ export function parseDefaultPrivilege(text: string, pgVersion = 18): ParsedDefau
 }
 
 type PrivState = "grant" | "grant+option" | "revoke";
-type Template = Omit<DesiredDefaultPrivilege, "role" | "databases">;
 
-/** Rules applied in order; what is left per (schema, type, grantee), grouped by outcome. */
-function fold(rules: readonly DefaultPrivilegeRule[]): Template[] {
+/** Rules applied in order; what is left per (schema, type, grantee), grouped by outcome, sorted. */
+function fold(rules: readonly DefaultPrivilegeRule[]): DefaultPrivilegeGrant[] {
   const state = new Map<string, { schema?: string; objectType: DefaultPrivilegeObjectType; grantee: string; privs: Map<string, PrivState> }>();
   for (const r of rules) {
     for (const schema of r.schemas.length ? r.schemas : [undefined]) {
@@ -166,7 +167,7 @@ function fold(rules: readonly DefaultPrivilegeRule[]): Template[] {
       }
     }
   }
-  const out: Template[] = [];
+  const out: DefaultPrivilegeGrant[] = [];
   for (const s of state.values()) {
     for (const outcome of ["grant", "grant+option", "revoke"] as const) {
       const privileges = DEFAULT_PRIVILEGE_TYPES[s.objectType].filter((p) => s.privs.get(p) === outcome);
@@ -181,18 +182,19 @@ function fold(rules: readonly DefaultPrivilegeRule[]): Template[] {
       });
     }
   }
-  return out;
+  return out.sort(compareGrants);
 }
 
-function compareEntries(a: DesiredDefaultPrivilege, b: DesiredDefaultPrivilege): number {
+function compareGrants(a: DefaultPrivilegeGrant, b: DefaultPrivilegeGrant): number {
   return (
-    compareText(a.role, b.role) || compareText(a.schema ?? "", b.schema ?? "") || compareText(a.objectType, b.objectType) ||
+    compareText(a.schema ?? "", b.schema ?? "") || compareText(a.objectType, b.objectType) ||
     compareText(a.grantee, b.grantee) || compareText(a.action, b.action) || Number(a.grantOption) - Number(b.grantOption)
   );
 }
 
 interface ParsedRules {
-  readonly templates: readonly Template[];
+  /** Shared by every creator of every cluster with the same list and version. */
+  readonly grants: readonly DefaultPrivilegeGrant[];
   readonly problems: readonly { readonly text: string; readonly index: number; readonly problem: string }[];
 }
 
@@ -214,7 +216,7 @@ function parsedRules(texts: readonly string[], pgVersion: number): ParsedRules {
     if (parsed.ok) rules.push(parsed.rule);
     else problems.push({ text, index, problem: parsed.problem });
   });
-  known = { templates: fold(rules), problems };
+  known = { grants: fold(rules), problems };
   byVersion.set(pgVersion, known);
   return known;
 }
@@ -224,9 +226,9 @@ export function defaultPrivilegesFor(
   ctx: HostContext,
   sys: SystemUsers,
   databases: readonly DesiredDatabase[],
-): Desired<readonly DesiredDefaultPrivilege[]> {
+): Desired<readonly DesiredDefaultPrivileges[]> {
   const out: Diagnostic[] = [];
-  const { templates, problems } = parsedRules(ctx.vars.pg_default_privileges ?? [], ctx.vars.pg_version);
+  const { grants, problems } = parsedRules(ctx.vars.pg_default_privileges ?? [], ctx.vars.pg_version);
   for (const { text, index, problem } of problems) {
     out.push(error("objects.default-privilege", `default privilege \`${text}\` does not parse: ${problem}`, {
       source: varPosition(ctx.host, "pg_default_privileges", [index]),
@@ -245,15 +247,12 @@ export function defaultPrivilegesFor(
     set.add(d.name);
     byRole.set(d.owner, set);
   }
-  const entries: DesiredDefaultPrivilege[] = [];
-  for (const [role, dbs] of byRole) {
-    const names = [...dbs].sort(compareText);
-    for (const t of templates) entries.push({ role, ...t, databases: names });
-  }
-  return { value: entries.sort(compareEntries), diagnostics: out };
+  const entries: DesiredDefaultPrivileges[] = [];
+  if (grants.length) for (const [role, dbs] of byRole) entries.push({ role, databases: [...dbs].sort(compareText), grants });
+  return { value: entries.sort((a, b) => compareText(a.role, b.role)), diagnostics: out };
 }
 
 /** The desired default privileges of the cluster of `ctx` (its primary). */
-export function desiredDefaultPrivileges(ctx: HostContext): Desired<readonly DesiredDefaultPrivilege[]> {
+export function desiredDefaultPrivileges(ctx: HostContext): Desired<readonly DesiredDefaultPrivileges[]> {
   return defaultPrivilegesFor(ctx, systemUsers(ctx), desiredDatabases(ctx).value);
 }

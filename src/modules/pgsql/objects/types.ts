@@ -213,14 +213,11 @@ export const DATABASE_ALTERABLE_FIELDS = [
 export type DefaultPrivilegeObjectType = "TABLES" | "SEQUENCES" | "FUNCTIONS" | "TYPES" | "SCHEMAS";
 
 /**
- * Default privileges of objects `role` creates (`ALTER DEFAULT PRIVILEGES FOR ROLE <role>
- * [IN SCHEMA <schema>] GRANT|REVOKE <privileges> ON <objectType> TO|FROM <grantee>`), in each
- * database of `databases`. The entries of pg_default_privileges are applied in order, so a later
- * REVOKE cancels an earlier GRANT; what is left is grouped here by (role, schema, type, grantee).
+ * What pg_default_privileges leaves for objects of one type (`[IN SCHEMA <schema>] GRANT|REVOKE
+ * <privileges> ON <objectType> TO|FROM <grantee>`). The entries are applied in order, so a later
+ * REVOKE cancels an earlier GRANT; what is left is grouped by (schema, type, grantee, outcome).
  */
-export interface DesiredDefaultPrivilege {
-  /** The object creator: the dbsu, the admin user, dbrole_admin, and each database owner. */
-  readonly role: string;
+export interface DefaultPrivilegeGrant {
   /** IN SCHEMA; undefined: every schema. */
   readonly schema?: string;
   readonly objectType: DefaultPrivilegeObjectType;
@@ -232,8 +229,20 @@ export interface DesiredDefaultPrivilege {
   readonly privileges: readonly string[];
   /** For grant: WITH GRANT OPTION. */
   readonly grantOption: boolean;
+}
+
+/**
+ * The default privileges of objects `role` creates (`ALTER DEFAULT PRIVILEGES FOR ROLE <role> …`)
+ * in each database of `databases`: every grant of pg_default_privileges for one creator together,
+ * as a DBA reads them, and as one task converges them (one transaction per database).
+ */
+export interface DesiredDefaultPrivileges {
+  /** The object creator: the dbsu, the admin user, dbrole_admin, and each database owner. */
+  readonly role: string;
   /** Databases where this applies, sorted. */
   readonly databases: readonly string[];
+  /** Sorted by schema, object type, grantee, action, grant option; the same list for every creator. */
+  readonly grants: readonly DefaultPrivilegeGrant[];
 }
 
 /** The desired objects of one cluster, computed on its primary. */
@@ -251,8 +260,8 @@ export interface DesiredObjects {
   readonly roles: readonly DesiredRole[];
   /** template1, postgres, then pg_databases in order (templates before their clones). */
   readonly databases: readonly DesiredDatabase[];
-  /** Sorted by role, schema, object type, grantee, action. */
-  readonly defaultPrivileges: readonly DesiredDefaultPrivilege[];
+  /** One entry per object creator, sorted by role. */
+  readonly defaultPrivileges: readonly DesiredDefaultPrivileges[];
   /** The database field classification (same as the exported constants), for JSON consumers. */
   readonly databaseFields: {
     readonly createOnly: readonly DatabaseField[];
