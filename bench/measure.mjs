@@ -3,9 +3,14 @@
  * time the process used on all its threads (user + system, median: garbage collection and
  * compilation run beside the main thread, so CPU above wall shows how much of the second core a
  * run takes) and the peak resident memory of the whole process (GNU time's %M). Prints; asserts
- * nothing.
+ * nothing. A command's stdout goes to a file, as in `pgsty plan --json > plan.json`: read into
+ * this process, the bench inventory's JSON plan (200 MB before docs/architecture.md decision 27, 77 MB after) cost the
+ * bench ~1 s of its own, counted in the wall time.
  */
 import { spawnSync } from "node:child_process";
+import { closeSync, openSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** `before`, when given, runs (untimed) before each run: to remove what the previous one wrote. */
 export function measure(label, argv, { runs = 5, env = {}, before } = {}) {
@@ -15,9 +20,13 @@ export function measure(label, argv, { runs = 5, env = {}, before } = {}) {
   let code = 0;
   for (let i = 0; i < runs; i++) {
     before?.();
+    const out = join(tmpdir(), `pgsty-bench-stdout-${process.pid}`);
+    const fd = openSync(out, "w");
     const t0 = process.hrtime.bigint();
-    const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", ...argv], { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
+    const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", ...argv], { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", fd, "pipe"], maxBuffer: 1 << 30 });
     walls.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    closeSync(fd);
+    rmSync(out);
     const lines = r.stderr.trim().split("\n");
     const [user, sys, kb] = lines[lines.length - 1].split(" ").map(Number);
     cpus.push((user + sys) * 1000);
