@@ -3,8 +3,9 @@
  * Desired-state speed and memory: on the generated 1,000-cluster / 3,000-host inventory, times
  * `pgsty plan --offline` (human and --json), `pgsty plan --base` against a copy with one changed
  * cluster, and `pgsty render`, whole process. Targets (issue #3): < 3 s and < 500 MB.
- * With --ansible (and ansible-inventory on PATH), also times the offline plan and render in turns
- * with `ansible-inventory --list` on the same file, to scale them to issue #2's reference machine.
+ * With --ansible (and ansible-inventory on PATH), also times the offline plan (human and JSON) and
+ * render in turns with `ansible-inventory --list` on the same file, to scale them to issue #2's
+ * reference machine.
  *   node bench/plan.mjs [--clusters 1000] [--runs 3] [--ansible]
  */
 import { execFileSync } from "node:child_process";
@@ -34,6 +35,7 @@ clean();
 if (values.ansible) {
   inTurnsWithAnsible(file, [
     { label: "pgsty plan --offline", argv: ["bin/pgsty", "plan", "--offline", "-i", file], runs },
+    { label: "pgsty plan --offline --json", argv: ["bin/pgsty", "plan", "--offline", "--json", "-i", file], runs },
     { label: "pgsty render", argv: render, runs, before: clean },
   ]);
   clean();
