@@ -4,8 +4,8 @@
  * compilation run beside the main thread, so CPU above wall shows how much of the second core a
  * run takes) and the peak resident memory of the whole process (GNU time's %M). Prints; asserts
  * nothing. A command's stdout goes to a file, as in `pgsty plan --json > plan.json`: read into
- * this process, the bench inventory's JSON plan (200 MB before docs/architecture.md decision 27, 77 MB after) cost the
- * bench ~1 s of its own, counted in the wall time.
+ * this process, the bench inventory's JSON plan (200 MB before docs/architecture.md decision 27,
+ * 77 MB after) cost the bench ~1 s of its own, counted in the wall time.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, rmSync } from "node:fs";
