@@ -18,9 +18,9 @@ export function measure(label, argv, { runs = 5, env = {}, before } = {}) {
   const cpus = [];
   const rss = [];
   let code = 0;
+  const out = join(tmpdir(), `pgsty-bench-stdout-${process.pid}`);
   for (let i = 0; i < runs; i++) {
     before?.();
-    const out = join(tmpdir(), `pgsty-bench-stdout-${process.pid}`);
     const fd = openSync(out, "w");
     const t0 = process.hrtime.bigint();
     const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", ...argv], { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", fd, "pipe"], maxBuffer: 1 << 30 });

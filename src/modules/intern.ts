@@ -4,6 +4,7 @@
  * that hold the same frozen draft share its spec and its change's summary (plan/expand.ts,
  * plan/desired.ts: frozen means shared, as with modules/memo.ts). Bounded: cleared when full, as
  * a cache may be. Drafts are deep-frozen: what they hold (a target, a list) is shared as well.
+ * `frozenValueId` names a shared part inside an id by its identity.
  * Pure; must not import anything but types and ../freeze.ts.
  */
 import { deepFreeze } from "../freeze.js";
@@ -39,4 +40,18 @@ export function internTaskIn(scope: string, id: string, make: () => TaskDraft): 
     count++;
   }
   return t;
+}
+
+const valueIds = new WeakMap<object, number>();
+let lastValueId = 0;
+
+/**
+ * A number for a frozen value, the same while it lives: how an id names a part that drafts hold
+ * by identity (a list the memo shares, such as a default privilege's grants) without writing it
+ * out for every draft.
+ */
+export function frozenValueId(v: object): number {
+  let id = valueIds.get(v);
+  if (id === undefined) valueIds.set(v, (id = ++lastValueId));
+  return id;
 }

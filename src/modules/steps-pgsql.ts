@@ -19,7 +19,7 @@ import { roleSourceCluster } from "./pgbouncer/userlist.js";
 import { renderPgbHba, renderPgHba } from "./pgsql/hba.js";
 import { desiredObjects } from "./pgsql/objects.js";
 import { PATRONI_CONFIG_PATH, patroniDynamicConfig, renderPatroniConfig } from "./pgsql/patroni.js";
-import { internTaskIn } from "./intern.js";
+import { frozenValueId, internTaskIn } from "./intern.js";
 import { sharedAcrossHosts } from "./memo.js";
 import { isPgHost, servesHaproxy } from "./steps-node.js";
 
@@ -76,15 +76,6 @@ function roleTasks(ctx: HostContext): TaskDraft[] {
   }), undeclared];
 }
 
-/** A number per list, the same while it lives: an id for a frozen list that drafts hold by identity. */
-const listIds = new WeakMap<object, number>();
-let lastListId = 0;
-function listId(list: readonly unknown[]): number {
-  let id = listIds.get(list);
-  if (id === undefined) listIds.set(list, (id = ++lastListId));
-  return id;
-}
-
 function databaseTasks(ctx: HostContext): TaskDraft[] {
   const o = objectsOf(ctx).value;
   const target = pgTarget(ctx);
@@ -95,7 +86,7 @@ function databaseTasks(ctx: HostContext): TaskDraft[] {
     // every cluster: one draft for all of them, which the plan describes once (intern.ts). The id
     // holds every field of the args, the target as the scope; the grants by identity (one frozen
     // list per pg_default_privileges value, which clusters inherit).
-    const id = ["privileges", key, databases.join(","), listId(p.grants)].join("\0");
+    const id = ["privileges", key, databases.join(","), frozenValueId(p.grants)].join("\0");
     return internTaskIn(targetId, id, () => ({ op: "pg.default_privileges", key, args: { role: p.role, databases, grants: p.grants, target } }));
   };
   // Order: the built-in databases and their default privileges (template1's above all), then the

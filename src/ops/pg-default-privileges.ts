@@ -65,8 +65,27 @@ function checked(g: DefaultPrivilegeGrant): string[] {
   return known.filter((x) => g.privileges.includes(x));
 }
 
-/** `TABLES to r`, `TABLES in app to r`: what a field of the plan is about, after its database. */
-const scopeLabel = (g: DefaultPrivilegeGrant) => `${g.objectType}${g.schema === undefined ? "" : ` in ${g.schema}`} to ${g.grantee}`;
+/**
+ * The grants of one (schema, type, grantee), next to each other once sorted: one field of the
+ * plan, labelled `TABLES to r` or `TABLES in app to r` after its database. They hold different
+ * privileges, so each is applied to what the ones before it left.
+ */
+interface GrantScopeGroup {
+  readonly label: string;
+  readonly grants: { readonly g: DefaultPrivilegeGrant; readonly privileges: readonly string[] }[];
+}
+
+function scopeGroups(grants: readonly DefaultPrivilegeGrant[]): GrantScopeGroup[] {
+  const out: GrantScopeGroup[] = [];
+  for (const g of grants) {
+    const label = `${g.objectType}${g.schema === undefined ? "" : ` in ${g.schema}`} to ${g.grantee}`;
+    const item = { g, privileges: checked(g) };
+    const last = out.at(-1);
+    if (last?.label === label) last.grants.push(item);
+    else out.push({ label, grants: [item] });
+  }
+  return out;
+}
 
 /**
  * The plan of one creator's grants against the live default ACLs: per database, one field per
@@ -74,7 +93,7 @@ const scopeLabel = (g: DefaultPrivilegeGrant) => `${g.objectType}${g.schema === 
  * transaction of the statements that make it so.
  */
 export function planDefaultPrivileges(p: DesiredDefaultPrivileges, state: DefaultPrivilegesState): DefaultPrivilegesPlan {
-  const checkedGrants = p.grants.map((g) => ({ g, privileges: checked(g) }));
+  const groups = scopeGroups(p.grants);
   const fields: FieldChange[] = [];
   const batches: SqlBatch[] = [];
   // create: nothing any grant asks for is there yet, and nothing is revoked
@@ -83,37 +102,31 @@ export function planDefaultPrivileges(p: DesiredDefaultPrivileges, state: Defaul
     // a database not created yet has none of its own (pgsql.db creates it before this task)
     const entries = state.databases.get(database) ?? [];
     const statements: Sql[] = [];
-    // the grants of one (schema, type, grantee) are next to each other (sorted) and hold
-    // different privileges: each is applied to what the ones before it left
-    let scope = "", before: PgAclItem[] = [], after: PgAclItem[] = [], order: readonly string[] = [];
-    const close = () => {
-      if (scope !== "" && text(before, order) !== text(after, order)) fields.push(field(`${database}: ${scope}`, text(before, order) || undefined, text(after, order) || "none"));
-    };
-    for (const { g, privileges } of checkedGrants) {
-      const label = scopeLabel(g);
-      if (label !== scope) {
-        close();
-        scope = label;
-        before = effectivePrivileges({ ...g, role: p.role }, entries);
-        after = before;
-        order = DEFAULT_PRIVILEGE_TYPES[g.objectType];
+    for (const { label, grants } of groups) {
+      const before = effectivePrivileges({ ...grants[0]!.g, role: p.role }, entries);
+      let after = before;
+      for (const { g, privileges } of grants) {
+        const cur = after;
+        const holds = (x: string) => cur.some((a) => a.privilege === x && (a.grantable || !(g.action === "grant" && g.grantOption)));
+        const change = g.action === "grant" ? privileges.filter((x) => !holds(x)) : privileges.filter((x) => cur.some((a) => a.privilege === x));
+        // a grant held already (some of it) means the creator's grants are there in part
+        if (g.action === "revoke" ? change.length > 0 : privileges.some((x) => cur.some((a) => a.privilege === x))) fresh = false;
+        if (!change.length) continue;
+        after = g.action === "grant"
+          ? [...cur.filter((a) => !change.includes(a.privilege)), ...change.map((privilege) => ({ grantee: g.grantee, privilege, grantable: g.grantOption }))]
+          : cur.filter((a) => !change.includes(a.privilege));
+        const head = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(p.role)}${g.schema === undefined ? "" : ` IN SCHEMA ${quoteIdent(g.schema)}`}`;
+        const list = change.join(", ");
+        statements.push(sql(g.action === "grant"
+          ? `${head} GRANT ${list} ON ${g.objectType} TO ${quoteGrantee(g.grantee)}${g.grantOption ? " WITH GRANT OPTION" : ""}`
+          : `${head} REVOKE ${list} ON ${g.objectType} FROM ${quoteGrantee(g.grantee)}`));
       }
-      const cur = after;
-      const holds = (x: string) => cur.some((a) => a.privilege === x && (a.grantable || !(g.action === "grant" && g.grantOption)));
-      const change = g.action === "grant" ? privileges.filter((x) => !holds(x)) : privileges.filter((x) => cur.some((a) => a.privilege === x));
-      // a grant held already (some of it) means the creator's grants are there in part
-      if (g.action === "revoke" ? change.length > 0 : privileges.some((x) => cur.some((a) => a.privilege === x))) fresh = false;
-      if (!change.length) continue;
-      after = g.action === "grant"
-        ? [...cur.filter((a) => !change.includes(a.privilege)), ...change.map((privilege) => ({ grantee: g.grantee, privilege, grantable: g.grantOption }))]
-        : cur.filter((a) => !change.includes(a.privilege));
-      const head = `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(p.role)}${g.schema === undefined ? "" : ` IN SCHEMA ${quoteIdent(g.schema)}`}`;
-      const list = change.join(", ");
-      statements.push(sql(g.action === "grant"
-        ? `${head} GRANT ${list} ON ${g.objectType} TO ${quoteGrantee(g.grantee)}${g.grantOption ? " WITH GRANT OPTION" : ""}`
-        : `${head} REVOKE ${list} ON ${g.objectType} FROM ${quoteGrantee(g.grantee)}`));
+      // `after` is a new list only when a statement changes what the grantee holds
+      if (after !== before) {
+        const order = DEFAULT_PRIVILEGE_TYPES[grants[0]!.g.objectType];
+        fields.push(field(`${database}: ${label}`, text(before, order) || undefined, text(after, order) || "none"));
+      }
     }
-    close();
     if (statements.length) batches.push({ database, transaction: true, statements });
   }
   if (!batches.length) return { action: "noop", fields: [], batches: [] };
