@@ -48,6 +48,17 @@ export class ApplyProgress {
       if (p && e.status !== "skipped") p.done++;
       if (p && e.status === "changed") p.changed++;
       if (p && e.status === "failed") p.failed = true;
+    } else if (e.type === "settle_start") {
+      for (const h of e.hosts) {
+        const p = this.#byHost.get(h);
+        if (p) {
+          p.step = "settle";
+          p.task = undefined;
+        }
+      }
+    } else if (e.type === "settle_finish") {
+      const p = this.#byHost.get(e.host);
+      if (p && e.status === "failed") p.failed = true;
     } else if (e.type === "host_stopped") {
       const p = this.#byHost.get(e.host);
       if (p) p.failed = true;

@@ -9,6 +9,10 @@
  * apply only if still needed → invalidate its facts. Tasks the plan found unchanged are diffed
  * too, so a change made earlier in the run that affects them is still converged.
  *
+ * A change may leave a probe for the end (op.ts `Settle`: a started replica streaming WAL): after
+ * the last step and its restarts, the probes of the hosts still going run at once, each failure
+ * counted on its host.
+ *
  * Handlers run after the host's tasks of the step, once per service (handlers.ts); Patroni
  * restarts wait until no later step can ask for them again (Patroni's file, then after its
  * launch its DCS configuration: one restart, not one per step; a launch that started the daemon
@@ -34,6 +38,7 @@ import { leadingNow } from "./patroni-restart.js";
 import { primariesOf, rollingWaves, wavesOf, type HostRole, type Wave } from "./waves.js";
 import type { WaveOrder } from "../modules/module.js";
 import { OPS, type Op, type OpDiff } from "../ops/index.js";
+import type { Settle } from "../ops/op.js";
 import type { Change, Effect, Plan, TaskSpec } from "../plan/types.js";
 import { taskAddress } from "../plan/types.js";
 
@@ -120,6 +125,7 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
     r.stopped = reason;
     emit({ type: "host_stopped", host: r.host, reason });
   };
+  const settles: { r: HostRun; task: TaskSpec; settle: Settle }[] = [];
   const skip = (r: HostRun, tasks: readonly TaskSpec[], reason: string): void => {
     for (const t of tasks) {
       r.skipped++;
@@ -159,7 +165,8 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
         current = false;
         return same ? Promise.resolve(read) : facts.refresh(req);
       };
-      await op.apply({ connector: r.session.connector!, refresh }, task, d);
+      const settle = await op.apply({ connector: r.session.connector!, refresh }, task, d);
+      if (settle) settles.push({ r, task, settle });
       facts.invalidate(needs);
       r.dirty = true;
       // the plan's effect was refined from the content read then; the re-diff has no content
@@ -253,6 +260,28 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
       else await runHandlerOn(r, step, h);
     }
     r.ms += performance.now() - started;
+  }
+
+  async function runSettles(): Promise<void> {
+    emit({ type: "settle_start", hosts: [...new Set(settles.map((x) => x.r.host))] });
+    await Promise.all(settles.map(({ r, task, settle }) => limit(async () => {
+      const base = { ...ref(r.host, task), what: settle.what };
+      if (r.stopped || aborted()) {
+        emit({ type: "settle_finish", ...base, status: "skipped", reason: r.stopped ? `host stopped: ${r.stopped}` : "interrupted", ms: 0 });
+        return;
+      }
+      const started = performance.now();
+      try {
+        const res = await r.session.connector!.exec(settle.command, o.signal ? { signal: o.signal } : {});
+        // the probe's own message, not its script
+        if (res.code !== 0) throw new Error(res.stderr.trim().split("\n").slice(-3).join("\n") || `the probe exited ${res.code}`);
+        emit({ type: "settle_finish", ...base, status: "ok", ms: performance.now() - started });
+      } catch (e) {
+        r.failed++;
+        emit({ type: "settle_finish", ...base, status: "failed", error: maskerFor(task)(e instanceof Error ? e.message : String(e)), ms: performance.now() - started });
+      }
+      r.ms += performance.now() - started;
+    })));
   }
 
   /** Rolling restarts wait while a later step has tasks that may trigger the same handler. */
@@ -357,6 +386,7 @@ export async function applyPlan(input: ApplyInput, o: ApplyOptions = {}): Promis
   }
   // a restart deferred past steps that turned out to have no hosts
   if (deferred.length) await runRolling(deferred.splice(0));
+  if (settles.length) await runSettles();
 
   const recap: HostRecap[] = input.hosts.map((h) => {
     const r = runs.get(h)!;

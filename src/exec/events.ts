@@ -1,6 +1,6 @@
 /**
  * What apply reports while it runs: events (one per task start and finish, per handler, per
- * step; `--json` prints each as one NDJSON line) and the per-host recap. Every text an event
+ * step, per probe left for the end of the apply; `--json` prints each as one NDJSON line) and the per-host recap. Every text an event
  * carries that may come from a host or an error is masked first: the task's secret values
  * (args at its sensitive paths, deferred verifiers materialized), SCRAM/MD5 verifiers and
  * deferred-secret tokens. Pure types and helpers; prints nothing.
@@ -48,6 +48,15 @@ export type ApplyEvent =
       readonly ms: number;
     }
   | { readonly type: "host_stopped"; readonly host: string; readonly reason: string }
+  | { readonly type: "settle_start"; readonly hosts: readonly string[] }
+  | ({
+      readonly type: "settle_finish";
+      readonly what: string;
+      readonly status: "ok" | "failed" | "skipped";
+      readonly reason?: string;
+      readonly error?: string;
+      readonly ms: number;
+    } & TaskRef)
   | { readonly type: "step_finish"; readonly step: string; readonly ms: number }
   | { readonly type: "recap"; readonly hosts: readonly HostRecap[]; readonly ok: boolean; readonly aborted: boolean; readonly ms: number };
 

@@ -57,7 +57,7 @@ export const PSQL_BINARY = '"$(b=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/n
  * packaged psql binary is called directly: the `psql` wrapper script costs a Perl start per call,
  * and a fact fragment calls psql once per database.
  */
-const PSQL_FUNCTION = [
+export const PSQL_FUNCTION = [
   `__pgsty_psql_bin=${PSQL_BINARY}`,
   "__pgsty_psql() {",
   "  local __run=(env)",
@@ -71,7 +71,8 @@ const PSQL_FUNCTION = [
 
 const HEREDOC = "__PGSTY_SQL__";
 
-function psqlCall(t: PgTarget, database: string, sql: string): string {
+/** Bash: one `__pgsty_psql` call (PSQL_FUNCTION defined before it), SQL in a heredoc, stderr into stdout. */
+export function psqlCall(t: PgTarget, database: string, sql: string): string {
   if (sql.split("\n").includes(HEREDOC)) throw new Error("SQL of a fact cannot contain the heredoc marker");
   return `__pgsty_psql ${quote(t.dbsu)} ${quote(t.socketDir)} ${t.port} ${database} 2>&1 <<'${HEREDOC}'\n${sql}\n${HEREDOC}\n`;
 }

@@ -129,6 +129,20 @@ function patroniReady(ctx: HostContext) {
   };
 }
 
+/** How long apply waits, after its last step, for a replica it started to stream (Patroni's leader makes its slot within loop_wait, ≤ 10 s; the replica retries every 5 s). */
+const STREAMING_TIMEOUT_SEC = 60;
+
+/**
+ * A replica's start is done when it streams WAL from its upstream: awaited at the end of the
+ * apply (op.ts `Settle`), not in its wave. The standby leader of a standby cluster streams from
+ * another cluster, whose readiness is not this apply's to wait for.
+ */
+function patroniStreaming(ctx: HostContext) {
+  if (ctx.cluster?.primary === ctx.instance) return {};
+  const v = ctx.vars;
+  return { streaming: { dbsu: v.pg_dbsu, socketDir: v.pg_localhost, port: v.pg_port, timeoutSec: STREAMING_TIMEOUT_SEC } };
+}
+
 export const PGSQL_STEPS: readonly StepDef[] = [
   {
     name: "pgsql.config",
@@ -167,7 +181,7 @@ export const PGSQL_STEPS: readonly StepDef[] = [
     description: "Patroni running: the primary first, then the replicas",
     applies: patroniManaged,
     waves: "primary-first",
-    tasks: (ctx) => [serviceTask("patroni", { ready: patroniReady(ctx) })],
+    tasks: (ctx) => [serviceTask("patroni", { ready: patroniReady(ctx), ...patroniStreaming(ctx) })],
   },
   {
     name: "pgsql.user",

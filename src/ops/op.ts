@@ -4,6 +4,7 @@
  * the host's fact set (`observe`, pure), compares (`diff`, pure) and converges (`apply`, I/O through
  * a connector). Apply re-reads the facts of its own task just before changing anything.
  */
+import type { Command } from "../exec/command.js";
 import type { Connector } from "../exec/connector.js";
 import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { Action, Effect, FieldChange, TaskSpec } from "../plan/types.js";
@@ -31,14 +32,25 @@ export interface ApplyContext {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * What a change must still reach by the end of the apply, after every step: a probe run on the
+ * host that exits 0 once it holds (a started replica streaming WAL, which waits on its primary's
+ * next HA cycle to get its slot: waiting for it in its own step would hold up every later step).
+ */
+export interface Settle {
+  /** What holds once the probe exits 0 ("PostgreSQL streaming WAL from its upstream"). */
+  readonly what: string;
+  readonly command: Command;
+}
+
 export interface Op<State = unknown> {
   /** The task op it implements: "file", "pkg.installed", "pg.role"… */
   readonly kind: string;
   needs(task: TaskSpec): FactRequest[];
   observe(task: TaskSpec, facts: FactSet): State | null | Unobservable;
   diff(task: TaskSpec, observed: State | null | Unobservable): OpDiff;
-  /** Converge; safe to run twice; throws an Error with a clear message on failure. */
-  apply(ctx: ApplyContext, task: TaskSpec, diff: OpDiff): Promise<void>;
+  /** Converge; safe to run twice; throws an Error with a clear message on failure. May leave a probe for the end of the apply. */
+  apply(ctx: ApplyContext, task: TaskSpec, diff: OpDiff): Promise<void | Settle>;
 }
 
 export function unobservable(reason: string): Unobservable {

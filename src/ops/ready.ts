@@ -1,13 +1,16 @@
 /**
  * Readiness of a daemon after its start: `systemctl start` and start-stop-daemon return as soon
  * as the process runs, but the next steps need what it serves (Patroni: PostgreSQL bootstrapped
- * and holding the leader lock before users are made; a replica streaming before the next one).
+ * and holding the leader lock before users are made; a replica running before the next one clones).
  * A readiness probe is an HTTP GET that must answer 200, polled on the host itself with bash's
  * /dev/tcp — no curl or python needed on the host (patroni-ctl.ts reads Patroni's REST API with the
- * same function). Pure: builds commands, runs nothing.
+ * same function). A started replica must also stream WAL from its upstream, which waits on the
+ * upstream's next HA cycle to create its slot: that probe (psql as the dbsu) is left for the end of
+ * the apply (op.ts `Settle`). Pure: builds commands, runs nothing.
  * Must not import the connectors.
  */
 import { raw, sh, type Command } from "../exec/command.js";
+import { PSQL_FUNCTION, psqlCall, type PgTarget } from "../facts/pg-shell.js";
 import type { TaskSpec } from "../plan/types.js";
 
 export interface ReadyProbe {
@@ -70,6 +73,35 @@ while :; do
     [ -n "$pgsty_status" ] && last="$path: $pgsty_status"
   done
   [ "$SECONDS" -lt "$deadline" ] || { echo ${`not ready after ${p.timeoutSec}s (${p.what}): http://${p.address} answered`} "$last" >&2; exit 1; }
+  sleep 0.5
+done`;
+}
+
+/** A replica's WAL streaming: what its `service.running` start leaves for the end of the apply. */
+export interface StreamingProbe extends PgTarget {
+  /** How long to wait, from the end of the last step (seconds). */
+  readonly timeoutSec: number;
+}
+
+export function streamingArg(task: TaskSpec): StreamingProbe | undefined {
+  const r = task.args["streaming"];
+  if (r === undefined) return undefined;
+  const p = r as Partial<StreamingProbe>;
+  const ok = typeof p.dbsu === "string" && typeof p.socketDir === "string" && Number.isInteger(p.port) &&
+    typeof p.timeoutSec === "number" && p.timeoutSec > 0;
+  if (!ok) throw new TypeError(`${task.op}[${task.key}]: arg \`streaming\` must be { dbsu, socketDir, port, timeoutSec }`);
+  return p as StreamingProbe;
+}
+
+/** Polls pg_stat_wal_receiver every 0.5 s until it streams; exits 1 with the last status when the time is up. */
+export function streamingCommand(p: StreamingProbe): Command {
+  const query = "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'no WAL receiver')";
+  return sh`${raw(PSQL_FUNCTION)}
+deadline=$((SECONDS + ${String(p.timeoutSec)}))
+while :; do
+  last=$(${raw(psqlCall(p, "postgres", query))})
+  [ "$last" = streaming ] && exit 0
+  [ "$SECONDS" -lt "$deadline" ] || { echo ${`not streaming WAL from its upstream after ${p.timeoutSec}s: `}"$last" >&2; exit 1; }
   sleep 0.5
 done`;
 }

@@ -12,6 +12,9 @@
  *   /run/<unit>.pid); `enabled` has no meaning there (nothing starts at boot but PID 1) and is
  *   not compared. A unit without a driver row is `unknown`.
  *
+ * Args `ready` and `streaming` (ready.ts): after a start, wait until the daemon serves (`ready`);
+ * leave the WAL streaming of a started replica for the end of the apply (`streaming`).
+ *
  * Apply re-reads the unit's state (ctx.refresh) and acts on that: safe to run twice.
  */
 import { sh, type Command } from "../exec/command.js";
@@ -20,8 +23,8 @@ import type { FactRequest, FactSet } from "../facts/fact.js";
 import type { FieldChange, TaskSpec } from "../plan/types.js";
 import { argBool, argOptionalString, argString, execOptions, factFailure, NOOP, OS_REQUEST, recheck, refuse, unknownDiff, type HostOs, type ServiceFact } from "./args.js";
 import { DAEMONS, DEFAULT_DBSU, startCommand } from "./daemon.js";
-import { isUnobservable, type Op, type OpDiff, type Unobservable } from "./op.js";
-import { readyArg, readyCommand } from "./ready.js";
+import { isUnobservable, type Op, type OpDiff, type Settle, type Unobservable } from "./op.js";
+import { readyArg, readyCommand, streamingArg, streamingCommand } from "./ready.js";
 
 export interface ServiceArgs {
   readonly unit: string;
@@ -108,16 +111,19 @@ export const serviceRunningOp: Op<ServiceState> = {
   observe,
   diff,
 
-  async apply(ctx, task) {
+  async apply(ctx, task): Promise<void | Settle> {
     const a = serviceArgs(task);
     const ready = readyArg(task);
+    const streaming = streamingArg(task);
     const cur = await recheck({ needs, observe, diff }, ctx, task);
     if (cur === undefined) return;
     if (cur === null) throw refuse(task, diff(task, cur));
     const o = execOptions(ctx);
     if (cur.manager !== "systemd") await execChecked(ctx.connector, startCommand(a.unit, { user: a.user }), o);
     else await systemdConverge(ctx.connector, a, cur, o);
-    if (ready && !cur.active) await execChecked(ctx.connector, readyCommand(ready), o);
+    if (cur.active) return;
+    if (ready) await execChecked(ctx.connector, readyCommand(ready), o);
+    if (streaming) return { what: "PostgreSQL streaming WAL from its upstream", command: streamingCommand(streaming) };
   },
 };
 

@@ -37,6 +37,7 @@ export class ApplyLog {
   lines(e: ApplyEvent): string[] {
     const c = this.#c;
     if (e.type === "step_start") this.#step = e.step;
+    if (e.type === "settle_start") this.#step = "settle";
     const body = this.#body(e);
     if (body.length === 0) return [];
     const head = this.#step !== undefined && this.#printed !== this.#step ? [c.bold(this.#step)] : [];
@@ -62,6 +63,12 @@ export class ApplyLog {
         if (e.status === "changed") return [`  ${c.magenta(`↻ ${what.padEnd(49)}`)} ${host(e.host)}  done in ${secs(e.ms)}`];
         if (e.status === "failed") return [`  ${c.red(`✗ ${what.padEnd(49)}`)} ${host(e.host)}  ${c.red("failed")}`, ...indent(e.error ?? "")];
         return [`  ${c.dim(`· ${what.padEnd(49)}`)} ${host(e.host)}  ${c.dim(`not needed: ${e.reason ?? ""}`)}`];
+      }
+      case "settle_finish": {
+        const task = `${e.op.padEnd(14)} ${e.key.padEnd(34)} ${host(e.host)}`;
+        if (e.status === "ok") return [`  ${c.green("✓")} ${task}  ${e.what} after ${secs(e.ms)}`];
+        if (e.status === "failed") return [`  ${c.red("✗")} ${task}  ${c.red(`failed: ${e.what}`)}`, ...indent(e.error ?? "")];
+        return [`  ${c.dim("·")} ${task}  ${c.dim(`not awaited (${e.what}): ${e.reason ?? ""}`)}`];
       }
       case "host_stopped":
         return [`  ${c.red("!")} ${this.#label(e.host)} stopped: ${e.reason}`];

@@ -63,6 +63,8 @@ describe.skipIf(!!skip)(`pg-test end to end on 3 test hosts${skip ? ` (skipped: 
     console.log(`cold apply of pg-test (3 hosts, packages installed): ${secs(r.ms)}`);
     expect(r.code, r.stdout.slice(-4000)).toBe(0);
     expect(r.stdout).toMatch(/Apply complete: \d+ changed, .* 0 failed on 3 hosts/);
+    // apply returns once the replicas it started stream (their slots wait on the leader's HA loop)
+    for (const n of [2, 3]) expect(r.stdout).toMatch(new RegExp(`✓ service\\.running\\s+patroni\\s+pg-test-${n}\\s+PostgreSQL streaming WAL from its upstream after`));
     for (const secret of Object.values(PASSWORDS)) expect(r.stdout).not.toContain(secret);
 
     const members = await patroniMembers(tb, ips[0]!);

@@ -96,6 +96,11 @@ const fakeOp: Op<string> = {
     const pw = typeof t.args.password === "string" ? sh` # ${secret(t.args.password)}` : sh``;
     const r = await ctx.connector.exec(sh`printf %s ${String(t.args.value)} > "$HOSTDIR"/${t.key}${raw(pw)}`);
     if (r.code !== 0) throw new Error(r.stderr);
+    // args.settle: a probe left for the end of the apply, which holds once HOSTDIR/<settle> exists
+    if (typeof t.args.settle === "string") {
+      const file = t.args.settle;
+      return { what: `${file} exists`, command: sh`printf '%s\n' ${t.key} >> "$HOSTDIR"/probes; [ -e "$HOSTDIR"/${file} ] || { echo ${`no ${file} here`} >&2; exit 1; }` };
+    }
   },
 };
 const OPS = new Map<string, Op>([[fakeOp.kind, fakeOp as Op]]);
@@ -308,6 +313,39 @@ describe("apply against fake hosts", () => {
     const cmds = [...s.conns.values()].flatMap((c) => c.commands);
     expect(cmds.join("\n")).not.toContain(PASSWORD);
     expect(cmds).toContain("printf %s on > \"$HOSTDIR\"/role # (sensitive)");
+  });
+
+  it("probes left by changes run after the last step, only where their change ran; a failing one fails its host's apply", async () => {
+    const s = scenario([
+      { name: "first", tasks: (h) => [{ key: "a", args: { value: "1", settle: h === "10.0.0.3" ? "never" : "b" } }] },
+      { name: "second", tasks: (h) => [{ key: "b", args: { value: "2", fail: h === "10.0.0.2" } }] },
+    ], { hosts: ["10.0.0.1", "10.0.0.2", "10.0.0.3"] });
+    s.write("10.0.0.1", "a", "1"); // converged there: its task does not run, nothing is awaited
+    const { result, events } = await s.apply(await s.plan());
+    const settled = events.filter((e): e is Of<"settle_finish"> => e.type === "settle_finish");
+    expect(settled.map((e) => [e.host, e.address, e.status])).toEqual(expect.arrayContaining([
+      ["10.0.0.2", "10.0.0.2/first/fake.value[a]", "skipped"],
+      ["10.0.0.3", "10.0.0.3/first/fake.value[a]", "failed"],
+    ]));
+    expect(settled).toHaveLength(2);
+    expect(settled.find((e) => e.host === "10.0.0.3")).toMatchObject({ what: "never exists", error: "no never here" });
+    expect(settled.find((e) => e.host === "10.0.0.2")!.reason).toContain("host stopped");
+    expect(events.findIndex((e) => e.type === "settle_start")).toBeGreaterThan(events.findLastIndex((e) => e.type === "step_finish"));
+    expect(s.value("10.0.0.3", "probes")).toBe("a\n");
+    expect(s.value("10.0.0.2", "probes")).toBeUndefined();
+    expect(recapOf(result, "10.0.0.3")).toMatchObject({ changed: 2, failed: 1 });
+    expect(recapOf(result, "10.0.0.1")).toMatchObject({ ok: 1, changed: 1, failed: 0 });
+    expect(result.ok).toBe(false);
+  });
+
+  it("a probe that holds once the later steps ran: ok, and the apply is", async () => {
+    const s = scenario([
+      { name: "first", tasks: () => [{ key: "a", args: { value: "1", settle: "b" } }] },
+      { name: "second", tasks: () => [{ key: "b", args: { value: "2" } }] },
+    ], { hosts: ["10.0.0.1"] });
+    const { result, events } = await s.apply(await s.plan());
+    expect(events.filter((e) => e.type === "settle_finish").map((e) => (e as Of<"settle_finish">).status)).toEqual(["ok"]);
+    expect(result.ok).toBe(true);
   });
 
   it("drift after a plan: apply re-checks and converges what it finds", async () => {

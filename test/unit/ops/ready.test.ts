@@ -1,10 +1,11 @@
 // The readiness probe run by bash against a local HTTP server: ready when one of the paths
 // answers 200, a clear error with the last answer when none does in time.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readyArg, readyCommand } from "../../../src/ops/ready.js";
+import { userInfo } from "node:os";
+import { readyArg, readyCommand, streamingArg, streamingCommand } from "../../../src/ops/ready.js";
 import type { TaskSpec } from "../../../src/plan/types.js";
 
 describe("readiness probe", () => {
@@ -55,5 +56,25 @@ describe("readiness probe", () => {
     expect(readyArg(task(undefined))).toBeUndefined();
     expect(() => readyArg(task({ address: "x:1", paths: ["no-slash"], timeoutSec: 1, what: "w" }))).toThrow(/ready/);
     expect(() => readyArg(task({ address: "x; rm -rf /:1", paths: ["/"], timeoutSec: 1, what: "w" }))).toThrow(/ready/);
+  });
+});
+
+describe("streaming probe", () => {
+  it("no server to ask: exits 1 after its time with psql's last answer", () => {
+    // as this user (no runuser), on a socket directory where nothing listens
+    const p = { dbsu: userInfo().username, socketDir: "/nonexistent-pgsty-socket", port: 5999, timeoutSec: 1 };
+    const t0 = Date.now();
+    const r = spawnSync("bash", ["-c", streamingCommand(p).text], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(r.stderr).toMatch(/^not streaming WAL from its upstream after 1s: .*(nonexistent-pgsty-socket|not found)/);
+  });
+
+  it("rejects a malformed probe", () => {
+    const task = (streaming: unknown): TaskSpec => ({ step: "s", op: "service.running", key: "patroni", args: { unit: "patroni", streaming } });
+    expect(streamingArg(task(undefined))).toBeUndefined();
+    expect(streamingArg(task({ dbsu: "postgres", socketDir: "/run/postgresql", port: 5432, timeoutSec: 60 }))).toMatchObject({ port: 5432 });
+    expect(() => streamingArg(task({ dbsu: "postgres", socketDir: "/run/postgresql", port: "5432; reboot", timeoutSec: 60 }))).toThrow(/streaming/);
+    expect(() => streamingArg(task({ dbsu: "postgres", port: 5432, timeoutSec: 60 }))).toThrow(/streaming/);
   });
 });

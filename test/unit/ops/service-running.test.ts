@@ -46,6 +46,13 @@ describe("service.running: apply", () => {
     await serviceRunningOp.apply(applyContext(c, facts("haproxy", sd(false, false))), svcTask("haproxy"), { action: "create", effect: "none" });
     expect(c.log).toEqual(["systemctl enable --now haproxy", "systemctl is-active --quiet haproxy"]);
   });
+  it("a started replica leaves its WAL streaming for the end of the apply; an active one, nothing", async () => {
+    const streaming = { dbsu: "postgres", socketDir: "/var/run/postgresql", port: 5432, timeoutSec: 60 };
+    const t = svcTask("patroni", { streaming });
+    const settle = await serviceRunningOp.apply(applyContext(new FakeConnector(), facts("patroni", sd(false, false))), t, { action: "create", effect: "none" });
+    expect(settle).toMatchObject({ what: "PostgreSQL streaming WAL from its upstream", command: { text: expect.stringContaining("pg_stat_wal_receiver") } });
+    expect(await serviceRunningOp.apply(applyContext(new FakeConnector(), facts("patroni", sd(true, false))), t, { action: "update", effect: "none" })).toBeUndefined();
+  });
   it("systemd: running, not enabled: enable --now only", async () => {
     const c = new FakeConnector();
     await serviceRunningOp.apply(applyContext(c, facts("haproxy", sd(true, false))), svcTask("haproxy"), { action: "update", effect: "none" });
