@@ -139,8 +139,8 @@ const STREAMING_TIMEOUT_SEC = 60;
  */
 function patroniStreaming(ctx: HostContext) {
   if (ctx.cluster?.primary === ctx.instance) return {};
-  const v = ctx.vars;
-  return { streaming: { dbsu: v.pg_dbsu, socketDir: v.pg_localhost, port: v.pg_port, timeoutSec: STREAMING_TIMEOUT_SEC } };
+  const { dbsu, socketDir, port } = pgTarget(ctx);
+  return { streaming: { dbsu, socketDir, port, timeoutSec: STREAMING_TIMEOUT_SEC } };
 }
 
 export const PGSQL_STEPS: readonly StepDef[] = [

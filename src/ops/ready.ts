@@ -9,7 +9,7 @@
  * the apply (op.ts `Settle`). Pure: builds commands, runs nothing.
  * Must not import the connectors.
  */
-import { raw, sh, type Command } from "../exec/command.js";
+import { raw, sh, type Command, type RawFragment } from "../exec/command.js";
 import { PSQL_FUNCTION, psqlCall, type PgTarget } from "../facts/pg-shell.js";
 import type { TaskSpec } from "../plan/types.js";
 
@@ -61,20 +61,29 @@ export const HTTP_GET_FUNCTION = raw([
   "} 2>/dev/null",
 ].join("\n"));
 
+/**
+ * `setup`, then `attempt` every 0.5 s until it exits 0 (it leaves what it saw in `$last`); when
+ * the time is up, `failure` and `$last` on stderr, exit 1.
+ */
+function pollCommand(setup: RawFragment, attempt: Command, timeoutSec: number, failure: string): Command {
+  return sh`${setup}
+deadline=$((SECONDS + ${String(timeoutSec)})); last="no answer"
+while :; do
+  ${raw(attempt)}
+  [ "$SECONDS" -lt "$deadline" ] || { echo ${failure} "$last" >&2; exit 1; }
+  sleep 0.5
+done`;
+}
+
 /** Polls the probe's paths every 0.5 s; exits 1 with the last answer when the time is up. */
 export function readyCommand(p: ReadyProbe): Command {
   const [host, port] = splitAddress(p.address);
-  return sh`${HTTP_GET_FUNCTION}
-deadline=$((SECONDS + ${String(p.timeoutSec)})); last="no answer"
-while :; do
-  for path in ${p.paths}; do
+  const attempt = sh`for path in ${p.paths}; do
     pgsty_status=
     pgsty_get ${host} ${port} "$path" >/dev/null && exit 0
     [ -n "$pgsty_status" ] && last="$path: $pgsty_status"
-  done
-  [ "$SECONDS" -lt "$deadline" ] || { echo ${`not ready after ${p.timeoutSec}s (${p.what}): http://${p.address} answered`} "$last" >&2; exit 1; }
-  sleep 0.5
-done`;
+  done`;
+  return pollCommand(HTTP_GET_FUNCTION, attempt, p.timeoutSec, `not ready after ${p.timeoutSec}s (${p.what}): http://${p.address} answered`);
 }
 
 /** A replica's WAL streaming: what its `service.running` start leaves for the end of the apply. */
@@ -96,12 +105,7 @@ export function streamingArg(task: TaskSpec): StreamingProbe | undefined {
 /** Polls pg_stat_wal_receiver every 0.5 s until it streams; exits 1 with the last status when the time is up. */
 export function streamingCommand(p: StreamingProbe): Command {
   const query = "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'no WAL receiver')";
-  return sh`${raw(PSQL_FUNCTION)}
-deadline=$((SECONDS + ${String(p.timeoutSec)}))
-while :; do
-  last=$(${raw(psqlCall(p, "postgres", query))})
-  [ "$last" = streaming ] && exit 0
-  [ "$SECONDS" -lt "$deadline" ] || { echo ${`not streaming WAL from its upstream after ${p.timeoutSec}s: `}"$last" >&2; exit 1; }
-  sleep 0.5
-done`;
+  const attempt = sh`last=$(${raw(psqlCall(p, "postgres", query))})
+  [ "$last" = streaming ] && exit 0`;
+  return pollCommand(raw(PSQL_FUNCTION), attempt, p.timeoutSec, `not streaming WAL from its upstream after ${p.timeoutSec}s:`);
 }
